@@ -1,0 +1,2 @@
+//! Entry point of terraform-provider-autoscale: serve the plugin protocol.
+fn main() {}

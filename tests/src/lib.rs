@@ -1,0 +1,1 @@
+//! Acceptance-test harness: temp workspaces, the emulator and terraform runs.
