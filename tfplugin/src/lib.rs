@@ -6,5 +6,16 @@
 //! bring their own clients. Only the `server` module sees protocol types.
 
 pub mod diag;
+pub mod proto;
+pub mod value;
+pub mod log;
+pub mod validate;
+pub mod schema;
+pub mod provider;
+pub mod plan;
+pub mod timeouts;
+pub mod server;
 
+pub use async_trait::async_trait;
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use value::{Number, Type, Value};

@@ -1,0 +1,27 @@
+"""Command line: ``python -m autoscale_emulator [--port N] [--quiet]``.
+
+Prints ``AWS_ENDPOINT_URL=http://127.0.0.1:<port>`` on stdout once listening;
+exits 2 with a one-line message on stderr when --port is taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .server import serve
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="autoscale_emulator",
+        description="Local AWS endpoint for EKS and Auto Scaling (moto + fixes), on 127.0.0.1.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
+    parser.add_argument("--quiet", action="store_true", help="do not log each request on stderr")
+    args = parser.parse_args(argv)
+    return serve(args.port, quiet=args.quiet)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Builds the emulator's WSGI app and serves it on 127.0.0.1.
+
+The patches must be installed before moto builds its per-service Flask apps
+(that happens on the first request for each service), because the EKS app's
+URL map is read from ``moto.eks.urls.url_paths`` at that moment.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+HOST = "127.0.0.1"
+
+
+def build_app() -> Any:
+    """moto's dispatcher with our patches installed, behind the control middleware."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from . import autoscaling, eks, settings
+    from .control import ControlMiddleware
+
+    settings.load_from_env()
+    eks.install()
+    autoscaling.install()
+    return ControlMiddleware(DomainDispatcherApplication(create_backend_app))
+
+
+class PortInUse(Exception):
+    pass
+
+
+def make_server(port: int) -> Any:
+    """A threaded HTTP/1.1 server on HOST:port (0 = any free port).
+
+    We bind the socket ourselves and hand werkzeug the descriptor: werkzeug's
+    own bind prints several lines and exits on a taken port.
+
+    Raises PortInUse when the port cannot be bound.
+    """
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server as werkzeug_make_server
+
+    class Handler(MotoRequestHandler):
+        # Keep-alive: SDKs pool connections, and a new TCP connection per call
+        # costs more than the call itself.
+        protocol_version = "HTTP/1.1"
+
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT only, not a live listener
+    try:
+        sock.bind((HOST, port))
+    except OSError as err:
+        sock.close()
+        raise PortInUse(str(err)) from None
+    sock.listen(128)
+    app = build_app()
+    server = werkzeug_make_server(
+        HOST, sock.getsockname()[1], app, threaded=True, request_handler=Handler, fd=sock.fileno()
+    )
+    sock.close()  # the server holds its own duplicate of the descriptor
+    return server
+
+
+def endpoint_line(port: int) -> str:
+    return f"AWS_ENDPOINT_URL=http://{HOST}:{port}"
+
+
+def serve(port: int, quiet: bool = False) -> int:
+    import logging
+    import signal
+
+    if quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    try:
+        server = make_server(port)
+    except PortInUse:
+        print(
+            f"autoscale_emulator: cannot listen on {HOST}:{port}: the port is already in use",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(endpoint_line(server.port), flush=True)
+    try:
+        server.serve_forever()
+    except SystemExit:
+        pass
+    finally:
+        server.server_close()
+    return 0

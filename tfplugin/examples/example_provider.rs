@@ -1,0 +1,278 @@
+//! A tiny provider built on tfplugin, used by the SDK's integration tests under the real
+//! terraform binary: `example_note` keeps notes as JSON files in a directory, so tests can
+//! change or delete them "out of band" and watch Terraform notice.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tfplugin::provider::{Context, DataSource, Provider, ProviderData, Resource, StateResult};
+use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::value::{Type, Value, from_value, to_value};
+use tfplugin::{AttributePath, Diagnostic, Diagnostics, timeouts, validate};
+
+/// Where the notes live, from the provider block.
+struct Store {
+    dir: PathBuf,
+}
+
+struct ExampleProvider;
+
+#[tfplugin::async_trait]
+impl Provider for ExampleProvider {
+    fn type_name(&self) -> &str {
+        "example"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(0, Block::new("The example provider.").attribute(
+            Attribute::string("directory").required().description("Directory the notes are stored in."),
+        ))
+    }
+
+    async fn configure(&self, _ctx: &Context, config: &Value, _terraform_version: &str) -> Result<ProviderData, Diagnostics> {
+        let dir = config.get("directory").and_then(Value::as_str).ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error("Missing directory", "Set `directory` in the provider block.").at(AttributePath::root("directory")))
+        })?;
+        std::fs::create_dir_all(dir).map_err(|e| Diagnostics::from(Diagnostic::error("Cannot create the directory", e.to_string())))?;
+        Ok(Arc::new(Store { dir: PathBuf::from(dir) }))
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        vec![Arc::new(Note)]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        vec![Arc::new(Upper)]
+    }
+}
+
+/// The state of one note; field names match the schema below.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct NoteModel {
+    id: Option<String>,
+    name: String,
+    content: String,
+    tags: Option<BTreeMap<String, String>>,
+    length: Option<i64>,
+    apply_delay_seconds: Option<i64>,
+    panic_on_create: Option<bool>,
+    timeouts: Option<Value>,
+}
+
+/// What is written to disk.
+#[derive(Debug, Serialize, Deserialize)]
+struct NoteFile {
+    content: String,
+    tags: BTreeMap<String, String>,
+}
+
+struct Note;
+
+impl Note {
+    fn path(store: &Store, name: &str) -> PathBuf {
+        store.dir.join(format!("{name}.json"))
+    }
+
+    fn state_from_file(path: &Path, name: &str, planned: &NoteModel) -> Result<Option<NoteModel>, Diagnostic> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Diagnostic::error(format!("reading note ({name})"), e.to_string())),
+        };
+        let file: NoteFile = serde_json::from_str(&text).map_err(|e| Diagnostic::error(format!("reading note ({name})"), e.to_string()))?;
+        Ok(Some(NoteModel {
+            id: Some(name.to_string()),
+            name: name.to_string(),
+            length: Some(file.content.chars().count() as i64),
+            content: file.content,
+            tags: if file.tags.is_empty() && planned.tags.is_none() { None } else { Some(file.tags) },
+            ..planned.clone()
+        }))
+    }
+
+    fn write(store: &Store, model: &NoteModel) -> Result<(), Diagnostic> {
+        let file = NoteFile { content: model.content.clone(), tags: model.tags.clone().unwrap_or_default() };
+        let text = serde_json::to_string_pretty(&file).map_err(|e| Diagnostic::error("encoding note", e.to_string()))?;
+        std::fs::write(Self::path(store, &model.name), text).map_err(|e| Diagnostic::error(format!("writing note ({})", model.name), e.to_string()))
+    }
+
+    /// Sleeps as configured, giving up when Terraform asks the provider to stop.
+    async fn slow_down(ctx: &Context, model: &NoteModel) -> Result<(), Diagnostic> {
+        let seconds = model.apply_delay_seconds.unwrap_or(0).max(0) as u64;
+        if seconds == 0 {
+            return Ok(());
+        }
+        let limit = timeouts::get(&to_value(model).unwrap_or(Value::Null), "create", Duration::from_secs(600));
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(seconds).min(limit)) => {
+                if Duration::from_secs(seconds) > limit {
+                    return Err(Diagnostic::error("Timed out", format!("waiting longer than {limit:?}")));
+                }
+                Ok(())
+            }
+            () = ctx.cancelled() => Err(Diagnostic::error("Operation cancelled", "Terraform asked the provider to stop.")),
+        }
+    }
+}
+
+fn model_or_diag(value: &Value) -> Result<NoteModel, Diagnostics> {
+    from_value(value).map_err(|e| Diagnostics::from(Diagnostic::error("Provider bug", e.to_string())))
+}
+
+fn state(model: &NoteModel) -> Value {
+    to_value(model).unwrap_or(Value::Null)
+}
+
+#[tfplugin::async_trait]
+impl Resource for Note {
+    fn type_name(&self) -> &str {
+        "example_note"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            1,
+            Block::new("A note stored as a JSON file.")
+                .attribute(Attribute::string("id").computed().use_state_for_unknown().description("The note's name."))
+                .attribute(
+                    Attribute::string("name")
+                        .required()
+                        .requires_replace()
+                        .validator(validate::matches("^[a-z0-9-]+$", "be lowercase letters, digits and dashes"))
+                        .description("File name of the note."),
+                )
+                .attribute(Attribute::string("content").required().description("What the note says."))
+                .attribute(Attribute::map_of("tags", Type::String).optional().description("Labels."))
+                .attribute(Attribute::int("length").computed().description("Characters in `content`."))
+                .attribute(Attribute::int("apply_delay_seconds").optional().validator(validate::int_between(0, 600)).description("Sleep before writing (tests)."))
+                .attribute(Attribute::bool("panic_on_create").optional().description("Panic in create (tests)."))
+                .block(timeouts::block(&[("create", "10m")])),
+        )
+    }
+
+    async fn create(&self, ctx: &Context, planned: &Value, _config: &Value) -> StateResult {
+        let store = match ctx.provider_data::<Store>() {
+            Ok(store) => store,
+            Err(d) => return StateResult::failed(Value::Null, d),
+        };
+        let mut model = match model_or_diag(planned) {
+            Ok(m) => m,
+            Err(d) => return StateResult::failed(Value::Null, d),
+        };
+        if model.panic_on_create == Some(true) {
+            panic!("asked to panic");
+        }
+        model.id = Some(model.name.clone());
+        model.length = Some(model.content.chars().count() as i64);
+        // Write first, then wait: an interrupted create still reports the note it made.
+        if let Err(d) = Note::write(&store, &model) {
+            return StateResult::failed(Value::Null, d);
+        }
+        if let Err(d) = Note::slow_down(ctx, &model).await {
+            return StateResult::failed(state(&model), d);
+        }
+        StateResult::ok(state(&model))
+    }
+
+    async fn read(&self, ctx: &Context, current: &Value, _private: &[u8]) -> StateResult {
+        let store = match ctx.provider_data::<Store>() {
+            Ok(store) => store,
+            Err(d) => return StateResult::failed(Value::Null, d),
+        };
+        let model = match model_or_diag(current) {
+            Ok(m) => m,
+            Err(d) => return StateResult::failed(Value::Null, d),
+        };
+        let name = model.id.clone().unwrap_or_else(|| model.name.clone());
+        match Note::state_from_file(&Note::path(&store, &name), &name, &model) {
+            Ok(Some(found)) => StateResult::ok(state(&found)),
+            Ok(None) => StateResult::ok(Value::Null),
+            Err(d) => StateResult::failed(Value::Null, d),
+        }
+    }
+
+    async fn update(&self, ctx: &Context, prior: &Value, planned: &Value, _config: &Value, _private: &[u8]) -> StateResult {
+        let store = match ctx.provider_data::<Store>() {
+            Ok(store) => store,
+            Err(d) => return StateResult::failed(prior.clone(), d),
+        };
+        let mut model = match model_or_diag(planned) {
+            Ok(m) => m,
+            Err(d) => return StateResult::failed(prior.clone(), d),
+        };
+        model.length = Some(model.content.chars().count() as i64);
+        if let Err(d) = Note::slow_down(ctx, &model).await {
+            return StateResult::failed(prior.clone(), d);
+        }
+        match Note::write(&store, &model) {
+            Ok(()) => StateResult::ok(state(&model)),
+            Err(d) => StateResult::failed(prior.clone(), d),
+        }
+    }
+
+    async fn delete(&self, ctx: &Context, prior: &Value, _private: &[u8]) -> Diagnostics {
+        let store = match ctx.provider_data::<Store>() {
+            Ok(store) => store,
+            Err(d) => return d.into(),
+        };
+        let Some(name) = prior.get("name").and_then(Value::as_str) else { return Diagnostics::new() };
+        match std::fs::remove_file(Note::path(&store, name)) {
+            Ok(()) => Diagnostics::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Diagnostics::new(),
+            Err(e) => Diagnostic::error(format!("deleting note ({name})"), e.to_string()).into(),
+        }
+    }
+
+    async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
+        let mut state = tfplugin::provider::import_passthrough(&self.schema(), "id", id);
+        if let Value::Object(fields) = &mut state {
+            fields.insert("name".into(), Value::from(id));
+            fields.insert("content".into(), Value::from(""));
+        }
+        Ok(state)
+    }
+
+    /// Version 0 called the content `text`.
+    fn upgrade_state(&self, from_version: i64, mut json: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        if from_version == 0 {
+            if let Some(object) = json.as_object_mut() {
+                if let Some(text) = object.remove("text") {
+                    object.insert("content".into(), text);
+                }
+            }
+            return Ok(json);
+        }
+        Err(Diagnostic::error("Unsupported state version", format!("no upgrader from version {from_version}")).into())
+    }
+}
+
+/// `data "example_upper"`: upper-cases its input.
+struct Upper;
+
+#[tfplugin::async_trait]
+impl DataSource for Upper {
+    fn type_name(&self) -> &str {
+        "example_upper"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            0,
+            Block::new("Upper-cases text.")
+                .attribute(Attribute::string("input").required().description("Text."))
+                .attribute(Attribute::string("result").computed().description("`input` in upper case.")),
+        )
+    }
+
+    async fn read(&self, _ctx: &Context, config: &Value) -> StateResult {
+        let input = config.get("input").and_then(Value::as_str).unwrap_or_default().to_string();
+        StateResult::ok(Value::object([("input", Value::from(input.clone())), ("result", Value::from(input.to_uppercase()))]))
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    tfplugin::server::serve_main(ExampleProvider, "registry.terraform.io/tfplugin/example")
+}
