@@ -162,7 +162,8 @@ def _as_utc(value: Any, field: str) -> dt.datetime | None:
             raise ValidationError(f"Invalid {field}: {value}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
+    # AWS keeps whole seconds.
+    return parsed.astimezone(dt.timezone.utc).replace(microsecond=0)
 
 
 def put_scheduled_update_group_action(
@@ -229,7 +230,7 @@ def put_scheduled_update_group_action(
     action.recurrence, action.time_zone = recurrence, timezone
     action.emu_start_explicit = explicit_start
     if existing is None:
-        action.scheduled_action_a_r_n = action.scheduled_action_arn = (
+        action.scheduled_action_arn = (
             f"arn:aws:autoscaling:{self.region_name}:{self.account_id}:scheduledUpdateGroupAction:"
             f"{random.uuid4()}:autoScalingGroupName/{name}:scheduledActionName/{scheduled_action_name}"
         )

@@ -70,12 +70,13 @@ class RestRouter:
         # Most literal text first, so /node-groups/{n}/update-config beats /node-groups/{n}.
         self.routes = sorted(routes, key=lambda r: -r[0])
 
-    def match(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
+    def match(self, method: str, raw_path: str) -> tuple[str, dict[str, str]] | None:
+        """Matches the still percent-encoded path: an ARN in it keeps its %2F."""
         for _, route_method, regex, name in self.routes:
             if route_method == method:
-                m = regex.match(path)
+                m = regex.match(raw_path)
                 if m:
-                    return name, m.groupdict()
+                    return name, {k: unquote(v) for k, v in m.groupdict().items()}
         return None
 
 
@@ -206,7 +207,8 @@ class ControlMiddleware:
             resources = _query_resources(form)
         else:
             service = service or ("eks" if path.startswith(("/clusters", "/tags")) else "unknown")
-            matched = self._rest_router(service).match(method, path) if service == "eks" else None
+            raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or path).split("?")[0]
+            matched = self._rest_router(service).match(method, raw_path) if service == "eks" else None
             action = matched[0] if matched else f"{method} {path}"
             uri_params = matched[1] if matched else {}
             resources = [v for k, v in uri_params.items() if k in ("name", "nodegroupName", "resourceArn")]
@@ -220,6 +222,8 @@ class ControlMiddleware:
                     decoded = None
                 if isinstance(decoded, dict):
                     params.update({k: _short(v) for k, v in decoded.items()})
+                    resources += [decoded[k] for k in ("name", "nodegroupName") if isinstance(decoded.get(k), str)]
+            resources = list(dict.fromkeys(resources))
         return {
             "service": service,
             "action": action,

@@ -89,7 +89,7 @@ impl From<ValueError> for Diagnostic {
 
 /// Where the walker is inside a value, as a chain of borrowed steps on the stack: nothing is
 /// allocated unless an error needs the path.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum Loc<'a> {
     /// The value the walk started at, whose own path is given.
     Root(&'a AttributePath),
@@ -138,6 +138,7 @@ impl<'a> Loc<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

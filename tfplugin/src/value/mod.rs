@@ -18,6 +18,7 @@ mod serde_impl;
 mod types;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests;
 
 use std::collections::BTreeMap;
@@ -189,8 +190,7 @@ impl Value {
                 x.len() == y.len() && x.iter().zip(y).all(|(e, f)| Value::semantically_equal(e, f))
             }
             (Value::Map(x), Value::Map(y)) | (Value::Object(x), Value::Object(y)) => {
-                x.len() == y.len()
-                    && x.iter().zip(y).all(|((k, e), (l, f))| k == l && Value::semantically_equal(e, f))
+                x.len() == y.len() && x.iter().zip(y).all(|((k, e), (l, f))| k == l && Value::semantically_equal(e, f))
             }
             _ => a == b,
         }
@@ -316,9 +316,15 @@ fn unify(a: &Type, b: &Type) -> Option<Type> {
 
 fn conform_at(value: Value, ty: &Type, loc: &Loc<'_>, depth: usize) -> Result<Value, ValueError> {
     if depth > MAX_DEPTH {
-        return Err(ValueError::at(ValueErrorKind::Conform, loc, format!("the value nests deeper than {MAX_DEPTH} levels")));
+        return Err(ValueError::at(
+            ValueErrorKind::Conform,
+            loc,
+            format!("the value nests deeper than {MAX_DEPTH} levels"),
+        ));
     }
-    let mismatch = |value: &Value| ValueError::at(ValueErrorKind::Conform, loc, format!("expected {}, got {}", ty.describe(), value.describe()));
+    let mismatch = |value: &Value| {
+        ValueError::at(ValueErrorKind::Conform, loc, format!("expected {}, got {}", ty.describe(), value.describe()))
+    };
     let elements = |items: Vec<Value>, element: &Type| {
         items
             .into_iter()
@@ -328,8 +334,12 @@ fn conform_at(value: Value, ty: &Type, loc: &Loc<'_>, depth: usize) -> Result<Va
     };
     match (ty, value) {
         (_, value @ (Value::Null | Value::Unknown)) | (Type::Dynamic, value) => Ok(value),
-        (Type::Bool, value @ Value::Bool(_)) | (Type::Number, value @ Value::Number(_)) | (Type::String, value @ Value::String(_)) => Ok(value),
-        (Type::List(element), Value::List(items) | Value::Set(items) | Value::Tuple(items)) => Ok(Value::List(elements(items, element)?)),
+        (Type::Bool, value @ Value::Bool(_))
+        | (Type::Number, value @ Value::Number(_))
+        | (Type::String, value @ Value::String(_)) => Ok(value),
+        (Type::List(element), Value::List(items) | Value::Set(items) | Value::Tuple(items)) => {
+            Ok(Value::List(elements(items, element)?))
+        }
         (Type::Set(element), Value::List(items) | Value::Set(items) | Value::Tuple(items)) => {
             let mut unique: Vec<Value> = Vec::with_capacity(items.len());
             for item in elements(items, element)? {
@@ -366,7 +376,11 @@ fn conform_at(value: Value, ty: &Type, loc: &Loc<'_>, depth: usize) -> Result<Va
         }
         (Type::Object(attributes), Value::Object(mut entries) | Value::Map(mut entries)) => {
             if let Some(extra) = entries.keys().find(|name| !attributes.contains_key(*name)) {
-                return Err(ValueError::at(ValueErrorKind::Conform, &loc.attr(extra), "unsupported attribute: the type has no attribute of this name"));
+                return Err(ValueError::at(
+                    ValueErrorKind::Conform,
+                    &loc.attr(extra),
+                    "unsupported attribute: the type has no attribute of this name",
+                ));
             }
             let mut out = BTreeMap::new();
             for (name, ty) in attributes {

@@ -33,7 +33,10 @@ impl Value {
         let loc = Loc::Root(&root);
         let value = decoder.value(ty, &loc, 0)?;
         if decoder.pos != bytes.len() {
-            return Err(decode_error(&loc, format!("{} bytes of unexpected data follow the value", bytes.len() - decoder.pos)));
+            return Err(decode_error(
+                &loc,
+                format!("{} bytes of unexpected data follow the value", bytes.len() - decoder.pos),
+            ));
         }
         Ok(value)
     }
@@ -83,7 +86,14 @@ fn describe(marker: Marker) -> &'static str {
 fn is_ext(marker: Marker) -> bool {
     matches!(
         marker,
-        Marker::FixExt1 | Marker::FixExt2 | Marker::FixExt4 | Marker::FixExt8 | Marker::FixExt16 | Marker::Ext8 | Marker::Ext16 | Marker::Ext32
+        Marker::FixExt1
+            | Marker::FixExt2
+            | Marker::FixExt4
+            | Marker::FixExt8
+            | Marker::FixExt16
+            | Marker::Ext8
+            | Marker::Ext16
+            | Marker::Ext32
     )
 }
 
@@ -96,7 +106,10 @@ impl<'a> Decoder<'a> {
         if n > self.remaining() {
             return Err(decode_error(
                 loc,
-                format!("the data ends in the middle of {what}: {n} more bytes were expected, {} remain", self.remaining()),
+                format!(
+                    "the data ends in the middle of {what}: {n} more bytes were expected, {} remain",
+                    self.remaining()
+                ),
             ));
         }
         let slice = &self.bytes[self.pos..self.pos + n];
@@ -113,10 +126,6 @@ impl<'a> Decoder<'a> {
     fn marker(&mut self, loc: &Loc<'_>) -> Result<Marker, ValueError> {
         let byte = self.take_array::<1>(loc, "a value")?;
         Ok(Marker::from_u8(byte[0]))
-    }
-
-    fn peek_marker(&self) -> Option<Marker> {
-        self.bytes.get(self.pos).map(|&b| Marker::from_u8(b))
     }
 
     /// The length that follows a str/bin/array/map/ext marker (or is in it).
@@ -157,7 +166,8 @@ impl<'a> Decoder<'a> {
         if marker == Marker::Null {
             return Ok(Value::Null);
         }
-        let mismatch = |marker: Marker| decode_error(loc, format!("expected {}, got {}", ty.describe(), describe(marker)));
+        let mismatch =
+            |marker: Marker| decode_error(loc, format!("expected {}, got {}", ty.describe(), describe(marker)));
         match ty {
             Type::Bool => match marker {
                 Marker::True => Ok(Value::Bool(true)),
@@ -166,9 +176,13 @@ impl<'a> Decoder<'a> {
             },
             Type::Number => self.number(marker, loc).map(Value::Number),
             Type::String => match marker {
-                Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 | Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
-                    self.string_body(marker, loc).map(|text| Value::String(text.to_owned()))
-                }
+                Marker::FixStr(_)
+                | Marker::Str8
+                | Marker::Str16
+                | Marker::Str32
+                | Marker::Bin8
+                | Marker::Bin16
+                | Marker::Bin32 => self.string_body(marker, loc).map(|text| Value::String(text.to_owned())),
                 other => Err(mismatch(other)),
             },
             Type::List(element) | Type::Set(element) => {
@@ -189,7 +203,10 @@ impl<'a> Decoder<'a> {
                     other => return Err(mismatch(other)),
                 };
                 if len != types.len() {
-                    return Err(decode_error(loc, format!("expected a tuple of {} elements, got an array of {len}", types.len())));
+                    return Err(decode_error(
+                        loc,
+                        format!("expected a tuple of {} elements, got an array of {len}", types.len()),
+                    ));
                 }
                 let items = types
                     .iter()
@@ -222,7 +239,10 @@ impl<'a> Decoder<'a> {
                 for _ in 0..len {
                     let name = self.key(loc, "attribute name")?;
                     let Some(attribute_type) = attributes.get(name) else {
-                        return Err(decode_error(&loc.attr(name), "unsupported attribute: the schema has no attribute of this name"));
+                        return Err(decode_error(
+                            &loc.attr(name),
+                            "unsupported attribute: the schema has no attribute of this name",
+                        ));
                     };
                     let item = self.value(attribute_type, &loc.attr(name), depth + 1)?;
                     if entries.insert(name.to_owned(), item).is_some() {
@@ -244,9 +264,13 @@ impl<'a> Decoder<'a> {
     fn key(&mut self, loc: &Loc<'_>, what: &str) -> Result<&'a str, ValueError> {
         let marker = self.marker(loc)?;
         match marker {
-            Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 | Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
-                self.string_body(marker, loc)
-            }
+            Marker::FixStr(_)
+            | Marker::Str8
+            | Marker::Str16
+            | Marker::Str32
+            | Marker::Bin8
+            | Marker::Bin16
+            | Marker::Bin32 => self.string_body(marker, loc),
             other => Err(decode_error(loc, format!("expected a string as {what}, got {}", describe(other)))),
         }
     }
@@ -272,11 +296,13 @@ impl<'a> Decoder<'a> {
             Marker::I64 => Number::from(i64::from_be_bytes(self.take_array(loc, what)?)),
             Marker::F32 => {
                 let value = f32::from_be_bytes(self.take_array(loc, what)?);
-                Number::from_f32(value).ok_or_else(|| decode_error(loc, format!("{value} is not a number Terraform can hold")))?
+                Number::from_f32(value)
+                    .ok_or_else(|| decode_error(loc, format!("{value} is not a number Terraform can hold")))?
             }
             Marker::F64 => {
                 let value = f64::from_be_bytes(self.take_array(loc, what)?);
-                Number::from_f64(value).ok_or_else(|| decode_error(loc, format!("{value} is not a number Terraform can hold")))?
+                Number::from_f64(value)
+                    .ok_or_else(|| decode_error(loc, format!("{value} is not a number Terraform can hold")))?
             }
             Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
                 let text = self.string_body(marker, loc)?;
@@ -293,21 +319,39 @@ impl<'a> Decoder<'a> {
             Marker::Null => return Ok(Value::Null),
             Marker::FixArray(_) | Marker::Array16 | Marker::Array32 => self.length(marker, loc)?,
             other => {
-                return Err(decode_error(loc, format!("expected a dynamic value (an array of its type and value), got {}", describe(other))));
+                return Err(decode_error(
+                    loc,
+                    format!("expected a dynamic value (an array of its type and value), got {}", describe(other)),
+                ));
             }
         };
         if len != 2 {
-            return Err(decode_error(loc, format!("a dynamic value must be an array of 2 elements (type and value), got {len}")));
+            return Err(decode_error(
+                loc,
+                format!("a dynamic value must be an array of 2 elements (type and value), got {len}"),
+            ));
         }
         let type_marker = self.marker(loc)?;
         let type_json = match type_marker {
-            Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 | Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
+            Marker::FixStr(_)
+            | Marker::Str8
+            | Marker::Str16
+            | Marker::Str32
+            | Marker::Bin8
+            | Marker::Bin16
+            | Marker::Bin32 => {
                 let len = self.length(type_marker, loc)?;
                 self.take(len, loc, "a dynamic value's type")?
             }
-            other => return Err(decode_error(loc, format!("expected a dynamic value's type as JSON bytes, got {}", describe(other)))),
+            other => {
+                return Err(decode_error(
+                    loc,
+                    format!("expected a dynamic value's type as JSON bytes, got {}", describe(other)),
+                ));
+            }
         };
-        let ty = Type::from_json(type_json).map_err(|err| decode_error(loc, format!("a dynamic value has an invalid type: {err}")))?;
+        let ty = Type::from_json(type_json)
+            .map_err(|err| decode_error(loc, format!("a dynamic value has an invalid type: {err}")))?;
         self.value(&ty, loc, depth + 1)
     }
 }
@@ -347,7 +391,10 @@ fn encode_value(value: &Value, ty: &Type, loc: &Loc<'_>, depth: usize, out: &mut
         }
         (Type::Tuple(types), Value::List(items) | Value::Set(items) | Value::Tuple(items)) => {
             if items.len() != types.len() {
-                return Err(encode_error(loc, format!("expected a tuple of {} elements, got {} elements", types.len(), items.len())));
+                return Err(encode_error(
+                    loc,
+                    format!("expected a tuple of {} elements, got {} elements", types.len(), items.len()),
+                ));
             }
             write_len(encode::write_array_len(out, len_u32(items.len(), loc)?), loc)?;
             for (i, (item, ty)) in items.iter().zip(types).enumerate() {
@@ -363,7 +410,10 @@ fn encode_value(value: &Value, ty: &Type, loc: &Loc<'_>, depth: usize, out: &mut
         }
         (Type::Object(attributes), Value::Object(entries) | Value::Map(entries)) => {
             if let Some(extra) = entries.keys().find(|name| !attributes.contains_key(*name)) {
-                return Err(encode_error(&loc.attr(extra), "unsupported attribute: the type has no attribute of this name"));
+                return Err(encode_error(
+                    &loc.attr(extra),
+                    "unsupported attribute: the type has no attribute of this name",
+                ));
             }
             write_len(encode::write_map_len(out, len_u32(attributes.len(), loc)?), loc)?;
             for (name, ty) in attributes {
@@ -392,6 +442,7 @@ fn write_str(text: &str, loc: &Loc<'_>, out: &mut Vec<u8>) -> Result<(), ValueEr
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -422,7 +473,10 @@ mod tests {
             Value::list([Value::from("a"), Value::Null]).to_msgpack(&Type::list(Type::String)).unwrap(),
             [0x92, 0xa1, b'a', 0xc0]
         );
-        assert_eq!(Value::map([("k", Value::from(true))]).to_msgpack(&Type::map(Type::Bool)).unwrap(), [0x81, 0xa1, b'k', 0xc3]);
+        assert_eq!(
+            Value::map([("k", Value::from(true))]).to_msgpack(&Type::map(Type::Bool)).unwrap(),
+            [0x81, 0xa1, b'k', 0xc3]
+        );
     }
 
     #[test]
@@ -488,12 +542,18 @@ mod tests {
         let err = Value::from_msgpack(&[0x81, 0xa1, b'z', 0xa1, b'x'], &ty).unwrap_err();
         assert_eq!(err.path, AttributePath::root("z"));
         let nested = Type::object([("scaling", Type::list(Type::object([("min_size", Type::Number)])))]);
-        let bytes = [0x81, 0xa7, b's', b'c', b'a', b'l', b'i', b'n', b'g', 0x91, 0x81, 0xa8, b'm', b'i', b'n', b'_', b's', b'i', b'z', b'e', 0xc3];
+        let bytes = [
+            0x81, 0xa7, b's', b'c', b'a', b'l', b'i', b'n', b'g', 0x91, 0x81, 0xa8, b'm', b'i', b'n', b'_', b's', b'i',
+            b'z', b'e', 0xc3,
+        ];
         let err = Value::from_msgpack(&bytes, &nested).unwrap_err();
         assert_eq!(err.to_string(), "decoding value at scaling[0].min_size: expected a number, got a bool");
         assert_eq!(Value::object([("c", Value::Null)]).to_msgpack(&ty).unwrap_err().path, AttributePath::root("c"));
         // Missing attributes are written as null, in name order.
-        assert_eq!(Value::object([("b", Value::from(1))]).to_msgpack(&ty).unwrap(), [0x82, 0xa1, b'a', 0xc0, 0xa1, b'b', 0x01]);
+        assert_eq!(
+            Value::object([("b", Value::from(1))]).to_msgpack(&ty).unwrap(),
+            [0x82, 0xa1, b'a', 0xc0, 0xa1, b'b', 0x01]
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ const MAX_EXPONENT: i64 = 1_000_000_000_000_000;
 ///
 /// `Display` prints the canonical text, which [`Number::parse`] reads back to the same number:
 /// plain notation (`12345678901234567890123456789`, `0.1`, `-3.5`) unless that would need more
-/// than 20 trailing or 6 leading zeros, then scientific notation (`1e400`, `2.5e-10`).
+/// than 20 trailing or 5 leading zeros, then scientific notation (`1e400`, `2.5e-10`).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Number(Repr);
 
@@ -157,7 +157,8 @@ impl Number {
         } else {
             digits.push_str(frac_part);
         }
-        Self::normalize(negative, &digits, exponent).ok_or_else(|| parse_error(text, "has an exponent too large for a Terraform number"))
+        Self::normalize(negative, &digits, exponent)
+            .ok_or_else(|| parse_error(text, "has an exponent too large for a Terraform number"))
     }
 
     /// Builds the canonical form from digits without leading zeros (possibly empty: zero).
@@ -287,7 +288,8 @@ impl Number {
         let bits = value.abs().to_bits();
         let biased = i64::try_from((bits >> 52) & 0x7ff).unwrap_or(0);
         let fraction = bits & ((1 << 52) - 1);
-        let (mut mantissa, mut exp2) = if biased == 0 { (fraction, -1074) } else { (fraction | (1 << 52), biased - 1075) };
+        let (mut mantissa, mut exp2) =
+            if biased == 0 { (fraction, -1074) } else { (fraction | (1 << 52), biased - 1075) };
         let zeros = mantissa.trailing_zeros();
         mantissa >>= zeros;
         exp2 += i64::from(zeros);
@@ -352,7 +354,7 @@ impl fmt::Display for Number {
                 }
                 let len = digits.len() as i64;
                 let leading_zeros = -(len + exponent);
-                if (0..=20).contains(exponent) || (*exponent < 0 && leading_zeros <= 6) {
+                if (0..=20).contains(exponent) || (*exponent < 0 && leading_zeros <= 5) {
                     f.write_str(&plain(digits, *exponent))
                 } else {
                     let (first, rest) = digits.split_at(1);
@@ -384,7 +386,15 @@ impl Ord for Number {
         }
         let (a_neg, a_digits, a_exp) = self.parts();
         let (b_neg, b_digits, b_exp) = other.parts();
-        let sign = |neg: bool, digits: &str| if digits.is_empty() { 0 } else if neg { -1 } else { 1 };
+        let sign = |neg: bool, digits: &str| {
+            if digits.is_empty() {
+                0
+            } else if neg {
+                -1
+            } else {
+                1
+            }
+        };
         let (a_sign, b_sign) = (sign(a_neg, &a_digits), sign(b_neg, &b_digits));
         if a_sign != b_sign || a_sign == 0 {
             return a_sign.cmp(&b_sign);
@@ -440,6 +450,7 @@ impl From<usize> for Number {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use std::collections::HashSet;
@@ -491,7 +502,24 @@ mod tests {
 
     #[test]
     fn refuses_non_numbers() {
-        for text in ["", "-", ".", "e5", "1e", "1e+", "abc", "1.2.3", " 1", "1 ", "inf", "NaN", "0x10", "1_000", "--1", "1e99999999999999999999"] {
+        for text in [
+            "",
+            "-",
+            ".",
+            "e5",
+            "1e",
+            "1e+",
+            "abc",
+            "1.2.3",
+            " 1",
+            "1 ",
+            "inf",
+            "NaN",
+            "0x10",
+            "1_000",
+            "--1",
+            "1e99999999999999999999",
+        ] {
             assert!(Number::parse(text).is_err(), "{text:?}");
         }
         let err = Number::parse("abc").unwrap_err();
@@ -518,7 +546,10 @@ mod tests {
         assert_eq!(Number::from_f64(f64::INFINITY), None);
         assert_eq!(Number::from_f32(0.1), Some(n("0.1")));
         assert_eq!(Number::from(u32::MAX).as_i64(), Some(4_294_967_295));
-        assert_eq!(Number::from_i128(-170141183460469231731687303715884105728).to_string(), "-170141183460469231731687303715884105728");
+        assert_eq!(
+            Number::from_i128(-170141183460469231731687303715884105728).to_string(),
+            "-170141183460469231731687303715884105728"
+        );
         assert_eq!(n("-170141183460469231731687303715884105728").as_i128(), Some(i128::MIN));
     }
 
@@ -536,12 +567,16 @@ mod tests {
 
     #[test]
     fn ordering_is_numeric() {
-        let mut numbers: Vec<Number> = ["1e400", "-1e400", "0", "-3.5", "0.1", "0.01", "12345678901234567890123456789", "7", "-7", "-0.5"]
-            .into_iter()
-            .map(n)
-            .collect();
+        let mut numbers: Vec<Number> =
+            ["1e400", "-1e400", "0", "-3.5", "0.1", "0.01", "12345678901234567890123456789", "7", "-7", "-0.5"]
+                .into_iter()
+                .map(n)
+                .collect();
         numbers.sort();
         let texts: Vec<String> = numbers.iter().map(ToString::to_string).collect();
-        assert_eq!(texts, ["-1e400", "-7", "-3.5", "-0.5", "0", "0.01", "0.1", "7", "12345678901234567890123456789", "1e400"]);
+        assert_eq!(
+            texts,
+            ["-1e400", "-7", "-3.5", "-0.5", "0", "0.01", "0.1", "7", "12345678901234567890123456789", "1e400"]
+        );
     }
 }

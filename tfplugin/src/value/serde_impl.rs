@@ -6,7 +6,9 @@
 //! one-attribute object `{variant: content}`.
 //!
 //! Null and unknown both read as `None` for `Option` fields: typed models see an unknown as
-//! absent. Any other field receiving null or unknown is an error naming its path. Code that must
+//! absent (and so do self-describing targets such as `serde_json::Value`, `#[serde(flatten)]`
+//! and untagged enums, which see `None`). Any other field receiving null or unknown is an error
+//! naming its path. Code that must
 //! tell unknown from null types the field as [`Value`] (it receives the raw sub-value, unknown
 //! included) or works with `Value` directly. A field typed [`Number`] keeps full precision.
 //!
@@ -139,7 +141,8 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
         match self.value {
             Value::Null => visitor.visit_unit(),
-            Value::Unknown => Err(deserialize_error("the value is unknown")),
+            // Self-describing targets (serde_json::Value, flatten, untagged) see unknown as absent.
+            Value::Unknown => visitor.visit_none(),
             Value::Bool(b) => visitor.visit_bool(*b),
             Value::Number(number) => {
                 if let Some(int) = number.as_i64() {
@@ -243,7 +246,11 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, ValueError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, ValueError> {
         match name {
             VALUE_TOKEN => {
                 handoff_put(self.value.clone());
@@ -273,7 +280,12 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         self.deserialize_seq(visitor)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _name: &'static str, _len: usize, visitor: V) -> Result<V::Value, ValueError> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, ValueError> {
         self.deserialize_seq(visitor)
     }
 
@@ -308,7 +320,11 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             Value::String(variant) => visitor.visit_enum(variant.as_str().into_deserializer()),
             Value::Object(entries) | Value::Map(entries) if entries.len() == 1 => {
                 let step = |name: &str| {
-                    if matches!(self.value, Value::Object(_)) { PathStep::Attr(name.to_owned()) } else { PathStep::Key(name.to_owned()) }
+                    if matches!(self.value, Value::Object(_)) {
+                        PathStep::Attr(name.to_owned())
+                    } else {
+                        PathStep::Key(name.to_owned())
+                    }
                 };
                 match entries.iter().next() {
                     Some((variant, content)) => {
@@ -340,7 +356,11 @@ fn visit_seq<'de, V: Visitor<'de>>(items: &'de [Value], visitor: V) -> Result<V:
     Ok(value)
 }
 
-fn visit_map<'de, V: Visitor<'de>>(entries: &'de BTreeMap<String, Value>, is_object: bool, visitor: V) -> Result<V::Value, ValueError> {
+fn visit_map<'de, V: Visitor<'de>>(
+    entries: &'de BTreeMap<String, Value>,
+    is_object: bool,
+    visitor: V,
+) -> Result<V::Value, ValueError> {
     visitor.visit_map(MapAccess { entries: entries.iter(), current: None, is_object })
 }
 
@@ -425,7 +445,11 @@ impl<'de> de::VariantAccess<'de> for ValueDeserializer<'de> {
         de::Deserializer::deserialize_seq(self, visitor)
     }
 
-    fn struct_variant<V: Visitor<'de>>(self, _fields: &'static [&'static str], visitor: V) -> Result<V::Value, ValueError> {
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, ValueError> {
         de::Deserializer::deserialize_map(self, visitor)
     }
 }
@@ -530,18 +554,29 @@ impl ser::Serializer for ValueSerializer {
         Ok(Value::Null)
     }
 
-    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<Value, ValueError> {
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<Value, ValueError> {
         Ok(Value::from(variant))
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, value: &T) -> Result<Value, ValueError> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<Value, ValueError> {
         match name {
             VALUE_TOKEN => match handoff_take() {
                 Some(value) => Ok(value),
                 None => value.serialize(self),
             },
             NUMBER_TOKEN => match value.serialize(self)? {
-                Value::String(text) => Number::parse(&text).map(Value::Number).map_err(|err| serialize_error(err.message)),
+                Value::String(text) => {
+                    Number::parse(&text).map(Value::Number).map_err(|err| serialize_error(err.message))
+                }
                 other => Ok(other),
             },
             _ => value.serialize(self),
@@ -787,10 +822,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<Value, E> {
-        if bytes == VALUE_HANDOFF {
-            if let Some(value) = handoff_take() {
-                return Ok(value);
-            }
+        if bytes == VALUE_HANDOFF
+            && let Some(value) = handoff_take()
+        {
+            return Ok(value);
         }
         Err(E::invalid_type(de::Unexpected::Bytes(bytes), &self))
     }
@@ -820,7 +855,9 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Number::from_f64(v).map(Value::Number).ok_or_else(|| E::custom(format!("{v} is not a number Terraform can hold")))
+        Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom(format!("{v} is not a number Terraform can hold")))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
@@ -917,6 +954,7 @@ impl<'de> Visitor<'de> for NumberVisitor {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde::{Deserialize, Serialize};
@@ -975,32 +1013,35 @@ mod tests {
 
     #[test]
     fn unknown_reads_as_none_for_options_and_errors_elsewhere() {
-        let mut value = to_value(&group()).unwrap();
-        let Value::Object(attributes) = &mut value else { panic!() };
-        attributes.insert("zone".into(), Value::Unknown);
-        let Some(Value::List(scaling)) = attributes.get_mut("scaling") else { panic!() };
-        let Value::Object(first) = &mut scaling[0] else { panic!() };
-        first.insert("max_size".into(), Value::Unknown);
-        let back: Group = from_value(&value).unwrap();
+        // The group's value with one attribute of its first scaling block replaced (or removed).
+        let with = |name: &str, replacement: Option<Value>| {
+            let mut value = to_value(&group()).unwrap();
+            let Value::Object(attributes) = &mut value else { panic!() };
+            attributes.insert("zone".into(), Value::Unknown);
+            let Some(Value::List(scaling)) = attributes.get_mut("scaling") else { panic!() };
+            let Value::Object(first) = &mut scaling[0] else { panic!() };
+            match replacement {
+                Some(replacement) => first.insert(name.into(), replacement),
+                None => first.remove(name),
+            };
+            value
+        };
+        let back: Group = from_value(&with("max_size", Some(Value::Unknown))).unwrap();
         assert_eq!(back.zone, None);
         assert_eq!(back.scaling[0].max_size, None);
 
-        first.insert("min_size".into(), Value::Unknown);
-        let err = from_value::<Group>(&value).unwrap_err();
+        let err = from_value::<Group>(&with("min_size", Some(Value::Unknown))).unwrap_err();
         assert_eq!(err.to_string(), "decoding value at scaling[0].min_size: expected a number, got an unknown value");
-        first.insert("min_size".into(), Value::from("x"));
-        let err = from_value::<Group>(&value).unwrap_err();
+        let err = from_value::<Group>(&with("min_size", Some(Value::from("x")))).unwrap_err();
         assert_eq!(err.to_string(), "decoding value at scaling[0].min_size: expected a number, got a string");
-        first.insert("min_size".into(), Value::from(-1));
-        let err = from_value::<Group>(&value).unwrap_err();
+        let err = from_value::<Group>(&with("min_size", Some(Value::from(-1)))).unwrap_err();
         assert_eq!(err.path, AttributePath::root("scaling").index(0).attr("min_size"));
-        first.insert("min_size".into(), Value::Number(Number::parse("1.5").unwrap()));
-        assert!(from_value::<Group>(&value).unwrap_err().message.contains("integer"));
-        first.insert("min_size".into(), Value::Null);
-        let err = from_value::<Group>(&value).unwrap_err();
+        let err =
+            from_value::<Group>(&with("min_size", Some(Value::Number(Number::parse("1.5").unwrap())))).unwrap_err();
+        assert!(err.message.contains("integer"), "{err}");
+        let err = from_value::<Group>(&with("min_size", Some(Value::Null))).unwrap_err();
         assert_eq!(err.path, AttributePath::root("scaling").index(0).attr("min_size"));
-        first.remove("min_size");
-        let err = from_value::<Group>(&value).unwrap_err();
+        let err = from_value::<Group>(&with("min_size", None)).unwrap_err();
         assert_eq!(err.to_string(), "decoding value at scaling[0]: missing field `min_size`");
     }
 
@@ -1013,12 +1054,24 @@ mod tests {
 
     #[test]
     fn values_and_numbers_with_other_formats() {
-        let value = Value::object([("a", Value::list([Value::from(1), Value::Unknown])), ("b", Value::Number(Number::parse("1e400").unwrap()))]);
+        let value = Value::object([
+            ("a", Value::list([Value::from(1), Value::Unknown])),
+            ("b", Value::Number(Number::parse("1e400").unwrap())),
+        ]);
         assert_eq!(serde_json::to_string(&value).unwrap(), r#"{"a":[1,null],"b":"1e400"}"#);
         let back: Value = serde_json::from_str(r#"{"a":[1,null,"x",2.5,true]}"#).unwrap();
         assert_eq!(
             back,
-            Value::object([("a", Value::list([Value::from(1), Value::Null, Value::from("x"), Value::Number(Number::parse("2.5").unwrap()), Value::Bool(true)]))])
+            Value::object([(
+                "a",
+                Value::list([
+                    Value::from(1),
+                    Value::Null,
+                    Value::from("x"),
+                    Value::Number(Number::parse("2.5").unwrap()),
+                    Value::Bool(true)
+                ])
+            )])
         );
         let number: Number = serde_json::from_str("\"1e400\"").unwrap();
         assert_eq!(number.to_string(), "1e400");
@@ -1033,11 +1086,18 @@ mod tests {
         assert_eq!(to_value(&(1, "a")).unwrap(), Value::tuple([Value::from(1), Value::from("a")]));
         assert_eq!(to_value(&()).unwrap(), Value::Null);
         assert_eq!(from_value::<Vec<String>>(&Value::set([Value::from("x")])).unwrap(), vec!["x".to_owned()]);
-        assert_eq!(from_value::<(i64, String)>(&Value::tuple([Value::from(1), Value::from("a")])).unwrap(), (1, "a".to_owned()));
-        assert_eq!(from_value::<u64>(&Value::Number(Number::parse("18446744073709551615").unwrap())).unwrap(), u64::MAX);
+        assert_eq!(
+            from_value::<(i64, String)>(&Value::tuple([Value::from(1), Value::from("a")])).unwrap(),
+            (1, "a".to_owned())
+        );
+        assert_eq!(
+            from_value::<u64>(&Value::Number(Number::parse("18446744073709551615").unwrap())).unwrap(),
+            u64::MAX
+        );
         assert_eq!(from_value::<f64>(&Value::from(3)).unwrap(), 3.0);
         assert!(from_value::<(i64,)>(&Value::tuple([Value::from(1), Value::from(2)])).is_err());
-        let map: std::collections::HashMap<String, Option<i64>> = from_value(&Value::map([("a", Value::Null), ("b", Value::from(2))])).unwrap();
+        let map: std::collections::HashMap<String, Option<i64>> =
+            from_value(&Value::map([("a", Value::Null), ("b", Value::from(2))])).unwrap();
         assert_eq!(map.get("a"), Some(&None));
         assert_eq!(map.get("b"), Some(&Some(2)));
         assert_eq!(to_value(&Mode::Fast).unwrap(), Value::from("fast"));

@@ -148,14 +148,20 @@ impl Type {
             },
             J::Array(items) => {
                 let Some(J::String(kind)) = items.first() else {
-                    return Err(fail("a complex type must be an array starting with its kind, like [\"list\", \"string\"]".into()));
+                    return Err(fail(
+                        "a complex type must be an array starting with its kind, like [\"list\", \"string\"]".into(),
+                    ));
                 };
                 let arity_ok = match kind.as_str() {
                     "object" => items.len() == 2 || items.len() == 3,
                     _ => items.len() == 2,
                 };
                 if !arity_ok {
-                    return Err(fail(format!("a {kind} type must have {} elements, got {}", if kind == "object" { "2 or 3" } else { "2" }, items.len())));
+                    return Err(fail(format!(
+                        "a {kind} type must have {} elements, got {}",
+                        if kind == "object" { "2 or 3" } else { "2" },
+                        items.len()
+                    )));
                 }
                 match (kind.as_str(), &items[1]) {
                     ("list", element) => Ok(Type::list(Self::from_json_value(element, loc)?)),
@@ -165,7 +171,9 @@ impl Type {
                         if let Some(optional) = items.get(2) {
                             let names_ok = matches!(optional, J::Array(names) if names.iter().all(J::is_string));
                             if !names_ok {
-                                return Err(fail("an object type's optional attributes must be an array of names".into()));
+                                return Err(fail(
+                                    "an object type's optional attributes must be an array of names".into(),
+                                ));
                             }
                         }
                         let mut types = BTreeMap::new();
@@ -237,6 +245,7 @@ impl fmt::Display for Type {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -269,7 +278,17 @@ mod tests {
     fn refuses_bad_types_with_paths() {
         let err = Type::from_json(br#"["object",{"a":["list","strin"]}]"#).unwrap_err();
         assert_eq!(err.to_string(), "decoding type at a: unknown primitive type \"strin\"");
-        for bad in [&b"\"float\""[..], b"[]", b"[\"list\"]", b"[\"list\",\"string\",1]", b"{}", b"7", b"[\"tuple\",{}]", b"not json", b"[\"object\",{},[1]]"] {
+        for bad in [
+            &b"\"float\""[..],
+            b"[]",
+            b"[\"list\"]",
+            b"[\"list\",\"string\",1]",
+            b"{}",
+            b"7",
+            b"[\"tuple\",{}]",
+            b"not json",
+            b"[\"object\",{},[1]]",
+        ] {
             assert!(Type::from_json(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
         let deep = format!("{}\"string\"{}", "[\"list\",".repeat(500), "]".repeat(500));

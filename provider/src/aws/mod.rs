@@ -1,0 +1,136 @@
+//! AWS access: one set of clients per configured provider, built the way the AWS SDKs resolve
+//! settings, plus the small pieces every service module shares (error text, polling).
+
+pub mod node_groups;
+pub mod wait;
+
+use std::path::PathBuf;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::Credentials;
+use aws_types::region::Region;
+
+/// Settings from the provider block; unset ones fall back to the SDK's environment and files.
+#[derive(Debug, Clone, Default)]
+pub struct AwsSettings {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub access_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub token: Option<String>,
+    pub max_retries: Option<u32>,
+    pub adaptive_retries: bool,
+    pub eks_endpoint: Option<String>,
+    pub autoscaling_endpoint: Option<String>,
+    pub user_agent_suffix: String,
+}
+
+/// Errors building the clients.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No region anywhere: provider block, environment or profile.
+    #[error("no AWS region is set: set `region` in the provider block, or AWS_REGION in the environment")]
+    NoRegion,
+}
+
+/// Attempts per call when the provider block says nothing; the AWS provider's default.
+const DEFAULT_MAX_ATTEMPTS: u32 = 25;
+
+/// The clients and settings every resource and data source uses.
+pub struct Clients {
+    pub eks: aws_sdk_eks::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub region: String,
+    /// Overrides of the built-in manifest templates.
+    pub templates_dir: Option<PathBuf>,
+}
+
+impl Clients {
+    /// Resolves settings like the AWS SDKs (environment, shared files) with the provider block's
+    /// values taking precedence.
+    ///
+    /// # Errors
+    /// When no region can be found.
+    pub async fn new(settings: AwsSettings, templates_dir: Option<PathBuf>) -> Result<Self, ConfigError> {
+        let attempts = settings.max_retries.unwrap_or(DEFAULT_MAX_ATTEMPTS);
+        let retry = if settings.adaptive_retries { RetryConfig::adaptive() } else { RetryConfig::standard() }
+            .with_max_attempts(attempts)
+            .with_initial_backoff(std::time::Duration::from_millis(200))
+            .with_max_backoff(std::time::Duration::from_secs(20));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry).timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(10))
+                .operation_attempt_timeout(std::time::Duration::from_secs(60))
+                .build(),
+        );
+        if let Some(region) = settings.region.clone() {
+            loader = loader.region(Region::new(region));
+        }
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let (Some(access), Some(secret)) = (&settings.access_key, &settings.secret_key) {
+            loader = loader.credentials_provider(Credentials::new(access, secret, settings.token.clone(), None, "provider-block"));
+        }
+        let sdk = loader.load().await;
+        let region = sdk.region().map(ToString::to_string).ok_or(ConfigError::NoRegion)?;
+
+        let mut eks = aws_sdk_eks::config::Builder::from(&sdk);
+        if let Some(endpoint) = &settings.eks_endpoint {
+            eks = eks.endpoint_url(endpoint);
+        }
+        let mut autoscaling = aws_sdk_autoscaling::config::Builder::from(&sdk);
+        if let Some(endpoint) = &settings.autoscaling_endpoint {
+            autoscaling = autoscaling.endpoint_url(endpoint);
+        }
+        Ok(Self {
+            eks: aws_sdk_eks::Client::from_conf(eks.build()),
+            autoscaling: aws_sdk_autoscaling::Client::from_conf(autoscaling.build()),
+            region,
+            templates_dir,
+        })
+    }
+}
+
+/// The message of an SDK error with the service's own error code and text, without the
+/// debug dump the SDK's Display gives ("service error").
+pub fn error_text<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_smithy_runtime_api::client::result::SdkError;
+    match err {
+        SdkError::ServiceError(service) => {
+            let inner = service.err();
+            match (inner.code(), inner.message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(code), None) => code.to_string(),
+                _ => inner.to_string(),
+            }
+        }
+        SdkError::TimeoutError(_) => "the request timed out".into(),
+        SdkError::DispatchFailure(failure) => {
+            let mut text = "the request could not be sent".to_string();
+            if let Some(cause) = std::error::Error::source(err) {
+                text.push_str(&format!(": {cause}"));
+            }
+            if failure.is_io() {
+                text.push_str(" (connection problem)");
+            }
+            text
+        }
+        SdkError::ResponseError(_) => "the response could not be read".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The AWS error code of an SDK error, when the service returned one.
+pub fn error_code<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Option<&str>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    err.as_service_error().and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code)
+}

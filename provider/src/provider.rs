@@ -1,0 +1,126 @@
+//! The `provider "autoscale"` block: AWS region, credentials, endpoints and retries, turned into
+//! the clients every resource uses.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tfplugin::provider::{Context, DataSource, Provider, ProviderData, Resource};
+use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
+use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value, validate};
+
+use crate::aws::{AwsSettings, Clients};
+
+/// The provider: resources and data sources over one set of AWS clients.
+#[derive(Default)]
+pub struct AutoscaleProvider;
+
+impl AutoscaleProvider {
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+/// The provider block's schema.
+pub fn provider_schema() -> Schema {
+    Schema::new(
+        0,
+        Block::new(
+            "The autoscale provider manages Kubernetes-on-AWS autoscaling: EKS managed node groups on spot capacity, \
+             Cluster Autoscaler ASG tags, scheduled scaling and rendered autoscaling manifests. It takes AWS settings \
+             the way the AWS SDKs do: environment variables (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`, \
+             `AWS_ENDPOINT_URL_EKS`, `AWS_ENDPOINT_URL_AUTO_SCALING`, ...) and shared config files, overridden by the \
+             arguments below.",
+        )
+        .attribute(Attribute::string("region").optional().description(
+            "AWS region, e.g. `eu-west-1`. Defaults to `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's region.",
+        ))
+        .attribute(Attribute::string("profile").optional().description("Named profile of the shared AWS config and credentials files."))
+        .attribute(Attribute::string("access_key").optional().sensitive().description("AWS access key id. Prefer environment variables or profiles."))
+        .attribute(Attribute::string("secret_key").optional().sensitive().description("AWS secret access key. Prefer environment variables or profiles."))
+        .attribute(Attribute::string("token").optional().sensitive().description("AWS session token, with temporary credentials."))
+        .attribute(
+            Attribute::int("max_retries")
+                .optional()
+                .validator(validate::int_between(1, 100))
+                .description("Attempts per AWS call, counting the first, before an error is returned. Defaults to `25`."),
+        )
+        .attribute(
+            Attribute::string("retry_mode")
+                .optional()
+                .validator(validate::one_of(["standard", "adaptive"]))
+                .description("How retries back off: `standard` (exponential backoff with jitter) or `adaptive` (also rate-limits the client after throttling). Defaults to `standard`."),
+        )
+        .attribute(Attribute::string("templates_dir").optional().description(
+            "Directory of handlebars templates overriding the built-in manifest templates (same file names as `templates/` in the provider's repository). Rendered output is still validated.",
+        ))
+        .block(
+            NestedBlock::single(
+                "endpoints",
+                Block::new("Custom service endpoints, e.g. a local emulator. Environment variables `AWS_ENDPOINT_URL_EKS` and `AWS_ENDPOINT_URL_AUTO_SCALING` do the same.")
+                    .attribute(Attribute::string("eks").optional().validator(url()).description("Endpoint URL of the EKS API."))
+                    .attribute(Attribute::string("autoscaling").optional().validator(url()).description("Endpoint URL of the Auto Scaling API.")),
+            )
+            .max_items(1),
+        ),
+    )
+}
+
+fn url() -> Arc<dyn validate::Validator> {
+    validate::matches(r"^https?://[^\s/]+(/.*)?$", "be an http or https URL")
+}
+
+#[tfplugin::async_trait]
+impl Provider for AutoscaleProvider {
+    fn type_name(&self) -> &str {
+        "autoscale"
+    }
+
+    fn schema(&self) -> Schema {
+        provider_schema()
+    }
+
+    async fn validate_config(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let access = config.get("access_key").is_some_and(|v| !v.is_null());
+        let secret = config.get("secret_key").is_some_and(|v| !v.is_null());
+        if access != secret {
+            let missing = if access { "secret_key" } else { "access_key" };
+            diags.push(
+                Diagnostic::error("Incomplete credentials", "`access_key` and `secret_key` must be set together.")
+                    .at(AttributePath::root(missing)),
+            );
+        }
+        diags
+    }
+
+    async fn configure(&self, _ctx: &Context, config: &Value, terraform_version: &str) -> Result<ProviderData, Diagnostics> {
+        let text = |name: &str| config.get(name).and_then(Value::as_str).map(str::to_string);
+        let endpoints = config.get("endpoints");
+        let endpoint = |name: &str| endpoints.and_then(|e| e.get(name)).and_then(Value::as_str).map(str::to_string);
+        let settings = AwsSettings {
+            region: text("region"),
+            profile: text("profile"),
+            access_key: text("access_key"),
+            secret_key: text("secret_key"),
+            token: text("token"),
+            max_retries: config.get("max_retries").and_then(Value::as_i64).map(|n| n.clamp(1, 100) as u32),
+            adaptive_retries: text("retry_mode").as_deref() == Some("adaptive"),
+            eks_endpoint: endpoint("eks"),
+            autoscaling_endpoint: endpoint("autoscaling"),
+            user_agent_suffix: format!("terraform/{terraform_version}"),
+        };
+        let templates_dir = text("templates_dir").map(PathBuf::from);
+        let clients = Clients::new(settings, templates_dir).await.map_err(|err| {
+            Diagnostics::from(Diagnostic::error("Cannot configure AWS access", err.to_string()).at(AttributePath::root("region")))
+        })?;
+        Ok(Arc::new(clients))
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        crate::resources::all()
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        crate::data_sources::all()
+    }
+}

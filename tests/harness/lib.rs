@@ -1,0 +1,396 @@
+//! Acceptance-test harness: each test gets a temp workspace whose terraform (the pinned v1.0.3)
+//! uses the freshly built provider through dev_overrides and talks to the local AWS emulator.
+//! It implements the checks terraform-plugin-testing makes for every step: apply, empty plan
+//! with and without refresh, import verify, drift after an out-of-band change, and destroy.
+//!
+//! The emulator: `make test` starts one and exports `AUTOSCALE_EMULATOR_ENDPOINT`; without it,
+//! the first test of a process starts its own, which exits with that process.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+
+pub use autoscale::aws::Clients;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// The pinned terraform: `$TERRAFORM`, else `.tools/bin/terraform` (installed by `make tools`).
+pub fn terraform_bin() -> PathBuf {
+    let path = std::env::var_os("TERRAFORM").map_or_else(|| repo_root().join(".tools/bin/terraform"), PathBuf::from);
+    assert!(path.exists(), "terraform not found at {}: run `make tools` (make test does it for you)", path.display());
+    path
+}
+
+/// The directory holding the freshly built provider binary (target/debug).
+pub fn provider_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    // target/debug/deps/<test> → target/debug
+    let dir = exe.parent().and_then(Path::parent).expect("target dir").to_path_buf();
+    let bin = dir.join("terraform-provider-autoscale");
+    assert!(bin.exists(), "{} is missing: run `cargo build -p terraform-provider-autoscale` (make test does it)", bin.display());
+    dir
+}
+
+/// A name unique to this test run, for clusters, node groups and ASGs.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() % 1_000_000).unwrap_or(0);
+    format!("{prefix}-{}-{t}-{n}", std::process::id() % 100_000)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The emulator
+// ---------------------------------------------------------------------------------------------
+
+/// The local AWS endpoint the tests use.
+pub struct Emulator {
+    pub endpoint: String,
+    _child: Option<Child>,
+}
+
+/// The shared emulator: the one `make test` started, or one started for this process.
+pub fn emulator() -> &'static Emulator {
+    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+    EMULATOR.get_or_init(|| {
+        if let Ok(endpoint) = std::env::var("AUTOSCALE_EMULATOR_ENDPOINT") {
+            return Emulator { endpoint, _child: None };
+        }
+        start_emulator()
+    })
+}
+
+fn start_emulator() -> Emulator {
+    let python = repo_root().join(".tools/venv/bin/python");
+    assert!(python.exists(), "{} not found: run `make tools`", python.display());
+    let mut child = Command::new(python)
+        .args(["-m", "autoscale_emulator", "--quiet", "--parent-pid", &std::process::id().to_string()])
+        .env("PYTHONPATH", repo_root().join("emulator"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("starting the emulator");
+    let mut stdout = child.stdout.take().expect("emulator stdout");
+    let mut seen = String::new();
+    let started = Instant::now();
+    let mut buf = [0u8; 256];
+    while !seen.contains('\n') {
+        assert!(started.elapsed() < Duration::from_secs(60), "emulator did not start: {seen}");
+        let n = stdout.read(&mut buf).expect("reading emulator stdout");
+        assert!(n > 0, "emulator exited before it was ready: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let line = seen.lines().find(|l| l.starts_with("AWS_ENDPOINT_URL=")).expect("endpoint line");
+    Emulator { endpoint: line.trim_start_matches("AWS_ENDPOINT_URL=").trim().to_string(), _child: Some(child) }
+}
+
+impl Emulator {
+    /// A control request to the emulator (`/_emulator/...`): status and body.
+    pub fn control(&self, method: &str, path: &str, body: Option<&Json>) -> (u16, String) {
+        http(method, &format!("{}{path}", self.endpoint), body.map(ToString::to_string).as_deref())
+    }
+
+    /// Calls made so far naming `resource` (a node group, ASG or cluster name), by
+    /// `service:Action`.
+    pub fn calls_for(&self, resource: &str) -> BTreeMap<String, u64> {
+        let (status, body) = self.control("GET", &format!("/_emulator/calls?resource={resource}"), None);
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).expect("calls JSON")
+    }
+
+    /// The ordered call log naming `resource`.
+    pub fn call_log_for(&self, resource: &str) -> Vec<Json> {
+        let (status, body) = self.control("GET", &format!("/_emulator/calls/log?resource={resource}"), None);
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).expect("call log JSON")
+    }
+
+    /// Mutating calls naming `resource` — for checking that bad input wrote nothing.
+    pub fn mutating_calls_for(&self, resource: &str) -> Vec<Json> {
+        self.call_log_for(resource).into_iter().filter(|e| e["mutating"] == Json::Bool(true)).collect()
+    }
+}
+
+/// A tiny HTTP/1.0 client for the emulator's control endpoints (loopback only).
+pub fn http(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = TcpStream::connect(host).expect("connecting to the emulator");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("sending");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("reading");
+    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// AWS access for out-of-band changes and CheckDestroy
+// ---------------------------------------------------------------------------------------------
+
+/// Runs a future on the harness's runtime (tests themselves are plain `#[test]`s).
+pub fn run<F: Future>(future: F) -> F::Output {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime"))
+        .block_on(future)
+}
+
+/// Clients talking straight to the emulator, as an operator would outside Terraform.
+pub fn aws() -> &'static Clients {
+    static CLIENTS: OnceLock<Clients> = OnceLock::new();
+    CLIENTS.get_or_init(|| {
+        let endpoint = emulator().endpoint.clone();
+        let settings = autoscale::aws::AwsSettings {
+            region: Some("us-east-1".into()),
+            access_key: Some("testing".into()),
+            secret_key: Some("testing".into()),
+            max_retries: Some(3),
+            eks_endpoint: Some(endpoint.clone()),
+            autoscaling_endpoint: Some(endpoint),
+            ..Default::default()
+        };
+        run(Clients::new(settings, None)).expect("clients")
+    })
+}
+
+/// Creates an EKS cluster directly through the API (clusters are not this provider's business).
+pub fn create_cluster(name: &str) {
+    run(async {
+        aws()
+            .eks
+            .create_cluster()
+            .name(name)
+            .role_arn("arn:aws:iam::123456789012:role/eks-cluster")
+            .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-aaaa1111").subnet_ids("subnet-bbbb2222").build())
+            .send()
+            .await
+            .expect("creating the test cluster");
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terraform workspaces
+// ---------------------------------------------------------------------------------------------
+
+/// What one terraform command did.
+#[derive(Debug)]
+pub struct TfOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl TfOutput {
+    /// stdout and stderr together, for assertions on messages.
+    pub fn text(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// The `terraform` and `provider` blocks every configuration starts with.
+pub const PROVIDER_HEADER: &str = r#"terraform {
+  required_providers {
+    autoscale = { source = "autoscale/autoscale" }
+  }
+}
+
+provider "autoscale" {}
+"#;
+
+/// A temp directory with a configuration, and terraform set up to use the built provider.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Workspace {
+    /// A workspace with `PROVIDER_HEADER` plus `config` as main.tf.
+    pub fn new(config: &str) -> Self {
+        let ws = Self::empty();
+        ws.write_config(config);
+        ws
+    }
+
+    /// A workspace with no configuration yet.
+    pub fn empty() -> Self {
+        let dir = tempfile::Builder::new().prefix("autoscale-acc-").tempdir().expect("temp dir");
+        let cli_config = dir.path().join("terraform.rc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"autoscale/autoscale\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                provider_dir().display()
+            ),
+        )
+        .expect("writing CLI config");
+        let endpoint = emulator().endpoint.clone();
+        let env = vec![
+            ("TF_CLI_CONFIG_FILE".into(), cli_config.display().to_string()),
+            ("CHECKPOINT_DISABLE".into(), "1".into()),
+            ("TF_IN_AUTOMATION".into(), "1".into()),
+            ("AWS_ENDPOINT_URL".into(), endpoint),
+            ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+            ("AWS_REGION".into(), "us-east-1".into()),
+            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ];
+        let ws = Self { dir, env };
+        std::fs::create_dir_all(ws.path().join("config")).expect("config dir");
+        ws
+    }
+
+    /// The directory terraform runs in.
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    /// Replaces main.tf with `PROVIDER_HEADER` plus `config`.
+    pub fn write_config(&self, config: &str) {
+        self.write_raw_config(&format!("{PROVIDER_HEADER}\n{config}"));
+    }
+
+    /// Replaces main.tf with exactly `config`.
+    pub fn write_raw_config(&self, config: &str) {
+        std::fs::write(self.path().join("main.tf"), config).expect("writing main.tf");
+    }
+
+    /// An extra environment variable for terraform and the provider.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+    }
+
+    /// Runs terraform with `args` (and -no-color).
+    pub fn tf(&self, args: &[&str]) -> TfOutput {
+        let mut command = Command::new(terraform_bin());
+        command.args(args).arg("-no-color").current_dir(self.path()).env_remove("AWS_PROFILE").env_remove("TF_LOG");
+        for (k, v) in &self.env {
+            command.env(k, v);
+        }
+        let output = command.output().expect("running terraform");
+        TfOutput {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Applies and asserts success.
+    pub fn apply(&self) -> TfOutput {
+        let out = self.tf(&["apply", "-auto-approve", "-input=false"]);
+        assert_eq!(out.code, 0, "apply failed:\n{}", out.text());
+        out
+    }
+
+    /// Applies and asserts failure; returns the output for checking the diagnostic.
+    pub fn apply_fails(&self) -> TfOutput {
+        let out = self.tf(&["apply", "-auto-approve", "-input=false"]);
+        assert_ne!(out.code, 0, "apply should have failed:\n{}", out.text());
+        out
+    }
+
+    /// `plan -detailed-exitcode` with extra args.
+    pub fn plan(&self, extra: &[&str]) -> TfOutput {
+        let mut args = vec!["plan", "-detailed-exitcode", "-input=false"];
+        args.extend_from_slice(extra);
+        self.tf(&args)
+    }
+
+    /// Check 2: the plan is empty, with and without refresh.
+    pub fn assert_no_changes(&self) {
+        for extra in [&[][..], &["-refresh=false"][..]] {
+            let out = self.plan(extra);
+            assert_eq!(out.code, 0, "expected an empty plan {extra:?}:\n{}", out.text());
+        }
+    }
+
+    /// Check 4: the plan shows changes and mentions every string in `expect`.
+    pub fn assert_changes(&self, expect: &[&str]) -> TfOutput {
+        let out = self.plan(&[]);
+        assert_eq!(out.code, 2, "expected changes:\n{}", out.text());
+        for needle in expect {
+            assert!(out.stdout.contains(needle), "plan does not mention {needle:?}:\n{}", out.stdout);
+        }
+        out
+    }
+
+    /// `terraform show -json` of the state.
+    pub fn state(&self) -> Json {
+        let out = self.tf(&["show", "-json"]);
+        assert_eq!(out.code, 0, "show failed:\n{}", out.text());
+        serde_json::from_str(&out.stdout).expect("state JSON")
+    }
+
+    /// The attributes of the resource at `address` (e.g. `autoscale_spot_node_group.this`).
+    pub fn attrs(&self, address: &str) -> serde_json::Map<String, Json> {
+        let state = self.state();
+        find_resource(&state, address).unwrap_or_else(|| panic!("{address} not in state:\n{state:#}"))
+    }
+
+    /// Whether `address` is in state.
+    pub fn has_resource(&self, address: &str) -> bool {
+        find_resource(&self.state(), address).is_some()
+    }
+
+    /// Check 3: importing `id` into a fresh state gives the applied attributes, except `ignore`.
+    pub fn assert_import_verifies(&self, address: &str, id: &str, ignore: &[&str]) {
+        let applied = self.attrs(address);
+        let fresh = Self { dir: tempfile::Builder::new().prefix("autoscale-import-").tempdir().expect("temp dir"), env: self.env.clone() };
+        std::fs::create_dir_all(fresh.path()).expect("dir");
+        std::fs::copy(self.path().join("main.tf"), fresh.path().join("main.tf")).expect("copy config");
+        let out = fresh.tf(&["import", "-input=false", address, id]);
+        assert_eq!(out.code, 0, "import failed:\n{}", out.text());
+        let imported = fresh.attrs(address);
+        for (key, value) in &applied {
+            if ignore.contains(&key.as_str()) {
+                continue;
+            }
+            assert_eq!(imported.get(key), Some(value), "imported {address} differs in {key}");
+        }
+        let out = fresh.plan(&[]);
+        assert_eq!(out.code, 0, "plan after import is not empty:\n{}", out.text());
+    }
+
+    /// Check 5 (first half): destroy succeeds. The caller then checks the API.
+    pub fn destroy(&self) {
+        let out = self.tf(&["destroy", "-auto-approve", "-input=false"]);
+        assert_eq!(out.code, 0, "destroy failed:\n{}", out.text());
+    }
+}
+
+fn find_resource(state: &Json, address: &str) -> Option<serde_json::Map<String, Json>> {
+    fn walk(module: &Json, address: &str) -> Option<serde_json::Map<String, Json>> {
+        for resource in module.get("resources").and_then(Json::as_array).into_iter().flatten() {
+            if resource.get("address").and_then(Json::as_str) == Some(address) {
+                return resource.get("values").and_then(Json::as_object).cloned();
+            }
+        }
+        for child in module.get("child_modules").and_then(Json::as_array).into_iter().flatten() {
+            if let Some(found) = walk(child, address) {
+                return Some(found);
+            }
+        }
+        None
+    }
+    walk(state.get("values")?.get("root_module")?, address)
+}

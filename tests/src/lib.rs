@@ -1,1 +1,0 @@
-//! Acceptance-test harness: temp workspaces, the emulator and terraform runs.
