@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 log=$(mktemp)
-PYTHONPATH="$root/emulator" .tools/venv/bin/python -m autoscale_emulator --quiet --parent-pid $$ >"$log" 2>&1 &
+PYTHONPATH="$root/emulator" .tools/venv/bin/python -m autoscale_emulator --quiet >"$log" 2>&1 &
 emulator_pid=$!
 cleanup() {
   kill "$emulator_pid" 2>/dev/null || true

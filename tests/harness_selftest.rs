@@ -17,26 +17,3 @@ fn empty_configuration_applies_with_the_built_provider() {
     assert!(out.text().contains("Apply complete"), "{}", out.text());
     ws.assert_no_changes();
 }
-
-#[test]
-fn bad_provider_arguments_name_the_attribute() {
-    let ws = Workspace::empty();
-    ws.write_raw_config(
-        r#"
-terraform {
-  required_providers {
-    autoscale = { source = "autoscale/autoscale" }
-  }
-}
-provider "autoscale" {
-  retry_mode = "fast"
-  access_key = "AKIDEXAMPLE"
-}
-"#,
-    );
-    let out = ws.tf(&["validate"]);
-    assert_ne!(out.code, 0, "{}", out.text());
-    let text = out.text();
-    assert!(text.contains("retry_mode") && text.contains("`standard`, `adaptive`"), "{text}");
-    assert!(text.contains("secret_key"), "{text}");
-}

@@ -1,7 +1,9 @@
 """Command line: ``python -m autoscale_emulator [--port N] [--quiet]``.
 
-Prints ``AWS_ENDPOINT_URL=http://127.0.0.1:<port>`` on stdout once listening;
-exits 2 with a one-line message on stderr when --port is taken.
+Prints ``AWS_ENDPOINT_URL=http://127.0.0.1:<port>`` on stdout once listening
+(and nothing else on stdout afterwards); exits 2 with a one-line message on
+stderr when --port is taken; exits 0 on SIGTERM / SIGINT, or when stdin
+closes if --exit-on-stdin-eof is given.
 """
 
 from __future__ import annotations
@@ -19,8 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
     parser.add_argument("--quiet", action="store_true", help="do not log each request on stderr")
+    parser.add_argument(
+        "--exit-on-stdin-eof",
+        action="store_true",
+        help="stop when stdin closes (give it a pipe you hold: the emulator dies with its caller)",
+    )
     args = parser.parse_args(argv)
-    return serve(args.port, quiet=args.quiet)
+    return serve(args.port, quiet=args.quiet, exit_on_stdin_eof=args.exit_on_stdin_eof)
 
 
 if __name__ == "__main__":

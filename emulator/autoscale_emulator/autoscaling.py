@@ -21,7 +21,10 @@
    capacity outside [min, max] and min > max with AWS's messages (moto
    accepts anything), and SetDesiredCapacity on an unknown group is a
    ValidationError (moto: 500).
-5. Out-of-band scaling of a node group's group (what the Cluster Autoscaler
+5. UpdateAutoScalingGroup leaves a MixedInstancesPolicy alone unless the
+   call changes how instances launch (AWS: unspecified parameters keep their
+   values; moto drops the policy on every update).
+6. Out-of-band scaling of a node group's group (what the Cluster Autoscaler
    does with SetDesiredCapacity) shows in the node group: DescribeNodegroup's
    scalingConfig.desiredSize follows the group's desired capacity.
 """
@@ -297,8 +300,14 @@ def _response_update_auto_scaling_group(self: Any) -> Any:
             raise ValidationError(
                 f"Desired capacity:{desired} must be between the specified min size:{mn} and max size:{mx}"
             )
+    kept_policy = group.mixed_instances_policy if group is not None else None
     result = _orig_response_update_group(self)
     if group is not None:
+        changes_launch = any(
+            self._get_param(p) for p in ("MixedInstancesPolicy", "LaunchTemplate", "LaunchConfigurationName")
+        )
+        if not changes_launch:
+            group.mixed_instances_policy = kept_policy  # moto resets it to None
         _follow_in_nodegroup(group)
     return result
 

@@ -2,7 +2,8 @@
 
 1. A managed node group owns an Auto Scaling group. CreateNodegroup creates
    ``eks-<nodegroup>-<uuid>`` (uuid of the node group ARN) with the node
-   group's min/max/desired, an EKS launch template ``eks-<uuid>``, and the
+   group's min/max/desired, an EKS launch template ``eks-<uuid>`` used through
+   a MixedInstancesPolicy that lists the instance types, and the
    tags EKS puts on it: eks:cluster-name, eks:nodegroup-name,
    k8s.io/cluster-autoscaler/enabled=true, k8s.io/cluster-autoscaler/<cluster>=owned
    (all propagated at launch). DescribeNodegroup lists it under
@@ -203,6 +204,24 @@ def asg_tags(cluster_name: str, nodegroup_name: str) -> dict[str, str]:
     }
 
 
+def _mixed_instances_policy(ng: Any, template_id: str) -> dict[str, Any]:
+    """How EKS shapes its groups: the node group's instance types as overrides,
+    all On-Demand or all Spot (capacity-optimized) above a base of 0."""
+    spot = ng.capacity_type == "SPOT"
+    return {
+        "LaunchTemplate": {
+            "LaunchTemplateSpecification": {"LaunchTemplateId": template_id, "Version": "1"},
+            "Overrides": [{"InstanceType": t} for t in ng.instance_types or ["t3.medium"]],
+        },
+        "InstancesDistribution": {
+            "OnDemandAllocationStrategy": "prioritized",
+            "OnDemandBaseCapacity": 0,
+            "OnDemandPercentageAboveBaseCapacity": 0 if spot else 100,
+            "SpotAllocationStrategy": "capacity-optimized" if spot else "lowest-price",
+        },
+    }
+
+
 def _create_asg(eks_backend: Any, ng: Any) -> None:
     asb = _asg_backend(eks_backend)
     ec2 = asb.ec2_backend
@@ -235,7 +254,8 @@ def _create_asg(eks_backend: Any, ng: Any) -> None:
         max_size=sc["maxSize"],
         min_size=sc["minSize"],
         launch_config_name=None,
-        launch_template={"LaunchTemplateId": template.id, "Version": "1"},
+        launch_template=None,
+        mixed_instances_policy=_mixed_instances_policy(ng, template.id),
         vpc_zone_identifier=",".join(subnets) if placed_in_subnets else None,
         default_cooldown=None,
         health_check_period=None,

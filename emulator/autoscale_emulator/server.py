@@ -52,7 +52,7 @@ def make_server(port: int) -> Any:
         sock.bind((HOST, port))
     except OSError as err:
         sock.close()
-        raise PortInUse(str(err)) from None
+        raise PortInUse(err.strerror or str(err)) from None
     sock.listen(128)
     app = build_app()
     server = werkzeug_make_server(
@@ -66,17 +66,32 @@ def endpoint_line(port: int) -> str:
     return f"AWS_ENDPOINT_URL=http://{HOST}:{port}"
 
 
-def serve(port: int, quiet: bool = False) -> int:
+def _exit_on_stdin_eof() -> None:
+    """Stops the server once stdin closes: the caller (a test) is gone."""
+    import os
+    import signal
+    import threading
+
+    def watch() -> None:
+        while sys.stdin.buffer.read(65536):
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
+
+
+def serve(port: int, quiet: bool = False, exit_on_stdin_eof: bool = False) -> int:
     import logging
+    import os
     import signal
 
     if quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
         server = make_server(port)
-    except PortInUse:
+    except PortInUse as err:
         print(
-            f"autoscale_emulator: cannot listen on {HOST}:{port}: the port is already in use",
+            f"autoscale_emulator: cannot listen on {HOST}:{port}: {err}",
             file=sys.stderr,
             flush=True,
         )
@@ -88,6 +103,11 @@ def serve(port: int, quiet: bool = False) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     print(endpoint_line(server.port), flush=True)
+    # Nothing else goes to stdout: a caller may stop reading (or close) the
+    # pipe after that line. Stray prints from moto land in stderr instead.
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    if exit_on_stdin_eof:
+        _exit_on_stdin_eof()
     try:
         server.serve_forever()
     except SystemExit:

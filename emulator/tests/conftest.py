@@ -30,12 +30,15 @@ ROLE = "arn:aws:iam::123456789012:role/eks"
 NODE_ROLE = "arn:aws:iam::123456789012:role/node"
 
 
-def start_emulator(*args: str, log_path: pathlib.Path | None = None) -> tuple[subprocess.Popen[bytes], str | None]:
+def start_emulator(
+    *args: str, log_path: pathlib.Path | None = None, stdin: int | None = subprocess.DEVNULL
+) -> tuple[subprocess.Popen[bytes], str | None]:
     """Starts the emulator; returns the process and its endpoint URL (None if it exited)."""
     env = {**os.environ, "PYTHONPATH": str(EMULATOR_DIR)}
     stderr = open(log_path, "wb") if log_path else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "autoscale_emulator", "--quiet", *args],
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=stderr,
         env=env,
@@ -58,8 +61,9 @@ def stop_emulator(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    if proc.stdout:
-        proc.stdout.close()
+    for stream in (proc.stdin, proc.stdout):
+        if stream:
+            stream.close()
 
 
 class Emulator:

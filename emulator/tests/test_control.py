@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 
 from conftest import asg_name_of, create_nodegroup, start_emulator, stop_emulator
 
@@ -38,6 +39,19 @@ def test_explicit_free_port_is_used(tmp_path):
     finally:
         stop_emulator(proc)
     assert proc.returncode == 0
+
+
+def test_exits_with_its_caller_when_asked(tmp_path):
+    # A Rust test holds the stdin pipe; if the test process dies, the pipe
+    # closes and the emulator goes too.
+    proc, url = start_emulator("--exit-on-stdin-eof", log_path=tmp_path / "log", stdin=subprocess.PIPE)
+    try:
+        assert url
+        proc.stdout.close()  # the caller may stop reading after the first line
+        proc.stdin.close()
+        assert proc.wait(timeout=10) == 0
+    finally:
+        stop_emulator(proc)
 
 
 def test_calls_are_counted_by_service_and_action(emulator, eks, asg):
@@ -92,3 +106,25 @@ def test_reset(emulator, eks):
     assert emulator.control("GET", "/_emulator/calls")
     assert emulator.control("POST", "/_emulator/calls/reset") == {"reset": True}
     assert emulator.control("GET", "/_emulator/calls") == {}
+
+
+def test_parallel_clients_do_not_interfere(emulator):
+    # One emulator, many tests at once: calls are serialized inside, names keep them apart.
+    from concurrent.futures import ThreadPoolExecutor
+
+    def scenario(_):
+        eks, asg = emulator.client("eks"), emulator.client("autoscaling")
+        cluster, name, _ = create_nodegroup(eks)
+        group = asg_name_of(eks, cluster, name)
+        asg.set_desired_capacity(AutoScalingGroupName=group, DesiredCapacity=3)
+        eks.update_nodegroup_config(clusterName=cluster, nodegroupName=name, labels={"addOrUpdateLabels": {"a": "b"}})
+        ng = eks.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]
+        eks.delete_nodegroup(clusterName=cluster, nodegroupName=name)
+        return cluster, ng["scalingConfig"]["desiredSize"], ng["labels"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(scenario, range(16)))
+    assert all(desired == 3 and labels == {"a": "b"} for _, desired, labels in results)
+    for cluster, _, _ in results:
+        counts = emulator.control("GET", f"/_emulator/calls?resource={cluster}")
+        assert counts["eks:CreateNodegroup"] == 1 and counts["eks:DeleteNodegroup"] == 1

@@ -21,7 +21,11 @@ def test_create_nodegroup_creates_its_tagged_group(eks, asg):
     group = describe_group(asg, groups[0]["name"])
     assert (group["MinSize"], group["MaxSize"], group["DesiredCapacity"]) == (1, 5, 3)
     assert group["VPCZoneIdentifier"] == "subnet-aaaa,subnet-bbbb"
-    assert group["LaunchTemplate"]["LaunchTemplateName"] == f"eks-{uuid}"
+    policy = group["MixedInstancesPolicy"]
+    assert policy["LaunchTemplate"]["LaunchTemplateSpecification"]["LaunchTemplateName"] == f"eks-{uuid}"
+    assert policy["LaunchTemplate"]["Overrides"] == [{"InstanceType": "t3.medium"}]
+    assert policy["InstancesDistribution"]["OnDemandPercentageAboveBaseCapacity"] == 100
+    assert len(group["Instances"]) == 3
     tags = {t["Key"]: (t["Value"], t["PropagateAtLaunch"]) for t in group["Tags"]}
     assert tags == {
         "eks:cluster-name": (cluster, True),
@@ -29,6 +33,15 @@ def test_create_nodegroup_creates_its_tagged_group(eks, asg):
         "k8s.io/cluster-autoscaler/enabled": ("true", True),
         f"k8s.io/cluster-autoscaler/{cluster}": ("owned", True),
     }
+
+
+def test_spot_nodegroup_group_lists_its_instance_types(eks, asg):
+    cluster, ng_name, _ = create_nodegroup(eks, capacityType="SPOT", instanceTypes=["m5.large", "m5a.large"])
+    group = describe_group(asg, asg_name_of(eks, cluster, ng_name))
+    policy = group["MixedInstancesPolicy"]
+    assert [o["InstanceType"] for o in policy["LaunchTemplate"]["Overrides"]] == ["m5.large", "m5a.large"]
+    assert policy["InstancesDistribution"]["OnDemandPercentageAboveBaseCapacity"] == 0
+    assert group["CapacityRebalance"] is True
 
 
 def test_group_is_discoverable_by_cluster_autoscaler_tags(eks, asg):
@@ -133,3 +146,13 @@ def test_create_is_idempotent_per_client_request_token(eks):
     with pytest.raises(ClientError) as excinfo:
         create_nodegroup(eks, cluster=cluster, nodegroupName=name, clientRequestToken="token-2")
     assert error_of(excinfo)[:2] == ("ResourceInUseException", 409)
+
+
+def test_update_auto_scaling_group_keeps_the_mixed_instances_policy(eks, asg):
+    # moto drops the policy on any UpdateAutoScalingGroup that doesn't resend it; AWS keeps it.
+    cluster, ng_name, _ = create_nodegroup(eks, instanceTypes=["c5.large"])
+    name = asg_name_of(eks, cluster, ng_name)
+    asg.update_auto_scaling_group(AutoScalingGroupName=name, MaxSize=6)
+    group = describe_group(asg, name)
+    assert group["MaxSize"] == 6
+    assert group["MixedInstancesPolicy"]["LaunchTemplate"]["Overrides"] == [{"InstanceType": "c5.large"}]

@@ -59,7 +59,8 @@ pub fn unique(prefix: &str) -> String {
 /// The local AWS endpoint the tests use.
 pub struct Emulator {
     pub endpoint: String,
-    _child: Option<Child>,
+    /// The emulator exits when this pipe closes, i.e. when the test process ends, however it ends.
+    _lifeline: Option<(Child, std::process::ChildStdin)>,
 }
 
 /// The shared emulator: the one `make test` started, or one started for this process.
@@ -67,7 +68,7 @@ pub fn emulator() -> &'static Emulator {
     static EMULATOR: OnceLock<Emulator> = OnceLock::new();
     EMULATOR.get_or_init(|| {
         if let Ok(endpoint) = std::env::var("AUTOSCALE_EMULATOR_ENDPOINT") {
-            return Emulator { endpoint, _child: None };
+            return Emulator { endpoint, _lifeline: None };
         }
         start_emulator()
     })
@@ -77,12 +78,14 @@ fn start_emulator() -> Emulator {
     let python = repo_root().join(".tools/venv/bin/python");
     assert!(python.exists(), "{} not found: run `make tools`", python.display());
     let mut child = Command::new(python)
-        .args(["-m", "autoscale_emulator", "--quiet", "--parent-pid", &std::process::id().to_string()])
+        .args(["-m", "autoscale_emulator", "--quiet", "--exit-on-stdin-eof"])
+        .stdin(Stdio::piped())
         .env("PYTHONPATH", repo_root().join("emulator"))
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::null())
         .spawn()
         .expect("starting the emulator");
+    let stdin = child.stdin.take().expect("emulator stdin");
     let mut stdout = child.stdout.take().expect("emulator stdout");
     let mut seen = String::new();
     let started = Instant::now();
@@ -94,7 +97,7 @@ fn start_emulator() -> Emulator {
         seen.push_str(&String::from_utf8_lossy(&buf[..n]));
     }
     let line = seen.lines().find(|l| l.starts_with("AWS_ENDPOINT_URL=")).expect("endpoint line");
-    Emulator { endpoint: line.trim_start_matches("AWS_ENDPOINT_URL=").trim().to_string(), _child: Some(child) }
+    Emulator { endpoint: line.trim_start_matches("AWS_ENDPOINT_URL=").trim().to_string(), _lifeline: Some((child, stdin)) }
 }
 
 impl Emulator {

@@ -73,6 +73,9 @@ impl Tf {
         let started = Instant::now();
         let output = run_with_timeout(&mut command, Duration::from_secs(60));
         eprintln!("terraform {} -> {:?} in {:?}", args.join(" "), output.code, started.elapsed());
+        if std::env::var_os("TFPLUGIN_TEST_VERBOSE").is_some() {
+            eprintln!("--- stdout\n{}--- stderr\n{}---", output.stdout, output.stderr);
+        }
         assert_no_processes_under(&self.plugins, Duration::from_secs(5));
         output
     }

@@ -174,16 +174,19 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
             .as_ref()
             .map(|t| base64::engine::general_purpose::STANDARD_NO_PAD.encode(&t.certificate_der))
             .unwrap_or_default();
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "1|{PROTOCOL_VERSION}|{network}|{address}|grpc|{certificate}")?;
-        stdout.flush()?;
         // Terraform owns Ctrl-C: it asks in-flight work to stop through StopProvider, and a
-        // provider killed by SIGINT mid-create would lose the object it just made.
-        tokio::spawn(async {
-            while tokio::signal::ctrl_c().await.is_ok() {
+        // provider killed by SIGINT mid-create would lose the object it just made. The handler
+        // is installed here, before the handshake line: `ctrl_c()` in a spawned task would only
+        // install it when first polled, and a SIGINT in between killed the process.
+        let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+        tokio::spawn(async move {
+            while interrupts.recv().await.is_some() {
                 log::debug("ignoring SIGINT: Terraform stops providers through StopProvider");
             }
         });
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "1|{PROTOCOL_VERSION}|{network}|{address}|grpc|{certificate}")?;
+        stdout.flush()?;
     }
 
     let stop = {
