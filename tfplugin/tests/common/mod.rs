@@ -82,10 +82,10 @@ fn newest_mtime(path: &Path, newest: &mut SystemTime) {
         for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
             newest_mtime(&entry.path(), newest);
         }
-    } else if let Ok(modified) = meta.modified() {
-        if modified > *newest {
-            *newest = modified;
-        }
+    } else if let Ok(modified) = meta.modified()
+        && modified > *newest
+    {
+        *newest = modified;
     }
 }
 
