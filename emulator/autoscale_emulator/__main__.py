@@ -9,6 +9,7 @@ closes if --exit-on-stdin-eof is given.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .server import serve
@@ -31,4 +32,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: with moto loaded it takes seconds, and the
+    # emulator keeps nothing that needs saving.
+    os._exit(code)

@@ -19,7 +19,9 @@
 3. Lifecycle states. Create answers CREATING, update makes the node group
    UPDATING, delete answers DELETING; they settle to ACTIVE / gone after the
    configured delay (0 by default), computed from the clock on each request.
-   Updating a node group that is not ACTIVE is a ResourceInUseException.
+   Updating a node group that is not ACTIVE is a ResourceInUseException. A
+   node group whose group was deleted out of band turns DEGRADED with the
+   health issue AutoScalingGroupNotFound.
 4. Tags on node group ARNs: TagResource / UntagResource / ListTagsForResource
    (moto handles cluster ARNs only). Unknown ARNs are NotFoundException (404).
 5. Validation AWS does: scalingConfig maxSize >= 1, minSize >= 0,
@@ -170,6 +172,27 @@ def settle(backend: Any) -> None:
                 ng.status = "ACTIVE"
             elif ng.status == "DELETING" and now >= getattr(ng, "emu_gone_at", 0):
                 _forget(cluster, name)
+                continue
+            _check_asg_exists(ng)
+
+
+def _check_asg_exists(ng: Any) -> None:
+    """An ACTIVE node group whose group was deleted out of band is DEGRADED."""
+    asg = getattr(ng, "emu_asg", None)
+    if ng.status != "ACTIVE" or asg is None:
+        return
+    asb, name, _ = asg
+    if name not in asb.autoscaling_groups:
+        ng.status = "DEGRADED"
+        ng.health = {
+            "issues": [
+                {
+                    "code": "AutoScalingGroupNotFound",
+                    "message": f"We couldn't find ASG {name} associated with the nodegroup.",
+                    "resourceIds": [name],
+                }
+            ]
+        }
 
 
 def _forget(cluster: Any, name: str) -> None:
@@ -350,7 +373,11 @@ def create_nodegroup(self: Any, **kw: Any) -> Any:
     ng.emu_updates = []
     ng.status = "CREATING"
     ng.emu_ready_at = time.time() + settings.delay("nodegroup_create_delay", cluster_name)
-    _create_asg(self, ng)
+    try:
+        _create_asg(self, ng)
+    except Exception:
+        _forget(cluster, name)  # no half-created node group
+        raise
     return ng
 
 

@@ -122,8 +122,8 @@ def test_parallel_clients_do_not_interfere(emulator):
         eks.delete_nodegroup(clusterName=cluster, nodegroupName=name)
         return cluster, ng["scalingConfig"]["desiredSize"], ng["labels"]
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(scenario, range(16)))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(scenario, range(8)))
     assert all(desired == 3 and labels == {"a": "b"} for _, desired, labels in results)
     for cluster, _, _ in results:
         counts = emulator.control("GET", f"/_emulator/calls?resource={cluster}")

@@ -156,3 +156,13 @@ def test_update_auto_scaling_group_keeps_the_mixed_instances_policy(eks, asg):
     group = describe_group(asg, name)
     assert group["MaxSize"] == 6
     assert group["MixedInstancesPolicy"]["LaunchTemplate"]["Overrides"] == [{"InstanceType": "c5.large"}]
+
+
+def test_deleting_the_group_out_of_band_degrades_the_nodegroup(eks, asg):
+    cluster, ng_name, _ = create_nodegroup(eks)
+    name = asg_name_of(eks, cluster, ng_name)
+    asg.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
+    ng = eks.describe_nodegroup(clusterName=cluster, nodegroupName=ng_name)["nodegroup"]
+    assert ng["status"] == "DEGRADED"
+    assert [i["code"] for i in ng["health"]["issues"]] == ["AutoScalingGroupNotFound"]
+    eks.delete_nodegroup(clusterName=cluster, nodegroupName=ng_name)

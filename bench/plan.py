@@ -1,0 +1,169 @@
+"""Plan/apply/refresh benchmark: N manifest resources of our provider against N `null_resource`s
+of the Go null provider 2.1.2, side by side in one run, at default parallelism and at
+-parallelism=50, plus our provider's peak RSS during the largest plan.
+
+    python bench/plan.py REPO_ROOT OUR_PROVIDER_DIR [N ...]
+
+Prints one JSON object per (N, parallelism) with median wall seconds of 3 runs per step."""
+
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+RUNS = 3
+
+
+def our_config(n: int, out_dir: str) -> str:
+    return f"""
+terraform {{
+  required_providers {{
+    autoscale = {{ source = "autoscale/autoscale" }}
+  }}
+}}
+provider "autoscale" {{
+  region = "us-east-1"
+}}
+resource "autoscale_hpa_manifest" "bench" {{
+  count        = {n}
+  name         = "api-${{count.index}}"
+  namespace    = "bench"
+  min_replicas = 2
+  max_replicas = 50
+  target {{
+    kind = "Deployment"
+    name = "api-${{count.index}}"
+  }}
+  metric {{
+    type = "Resource"
+    resource {{
+      name                = "cpu"
+      average_utilization = 70
+    }}
+  }}
+}}
+"""
+
+
+def null_config(n: int) -> str:
+    return f"""
+terraform {{
+  required_providers {{
+    null = {{ source = "hashicorp/null", version = "2.1.2" }}
+  }}
+}}
+resource "null_resource" "bench" {{
+  count    = {n}
+  triggers = {{ name = "api-${{count.index}}" }}
+}}
+"""
+
+
+class PeakRss:
+    """Polls /proc for the provider process and keeps the largest VmHWM seen (kB)."""
+
+    def __init__(self, needle: str) -> None:
+        self.needle = needle
+        self.peak_kb = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
+                try:
+                    cmdline = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes()
+                    if self.needle.encode() not in cmdline:
+                        continue
+                    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+                except OSError:
+                    continue
+            time.sleep(0.02)
+
+    def __enter__(self) -> "PeakRss":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def timed(cmd: list[str], cwd: str, env: dict) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    if result.returncode not in (0, 2):
+        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}: {result.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    root = pathlib.Path(sys.argv[1]).resolve()
+    provider_dir = pathlib.Path(sys.argv[2]).resolve()
+    counts = [int(n) for n in sys.argv[3:]] or [200, 1000]
+    terraform = str(root / ".tools/bin/terraform")
+    work = pathlib.Path(tempfile.mkdtemp(prefix="autoscale-bench-"))
+    ours_rc = work / "ours.tfrc"
+    ours_rc.write_text(
+        f'provider_installation {{\n  dev_overrides {{\n    "autoscale/autoscale" = "{provider_dir}"\n  }}\n  direct {{}}\n}}\n'
+    )
+    null_rc = work / "null.tfrc"
+    null_rc.write_text(
+        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{root / ".tools/null-mirror"}"\n  }}\n}}\n'
+    )
+    base_env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "AWS_ACCESS_KEY_ID": "bench",
+                "AWS_SECRET_ACCESS_KEY": "bench", "AWS_EC2_METADATA_DISABLED": "true"}
+    results = []
+    try:
+        for n in counts:
+            ours_dir, null_dir = work / f"ours-{n}", work / f"null-{n}"
+            ours_dir.mkdir()
+            null_dir.mkdir()
+            (ours_dir / "main.tf").write_text(our_config(n, str(ours_dir / "out")))
+            (null_dir / "main.tf").write_text(null_config(n))
+            ours_env = {**base_env, "TF_CLI_CONFIG_FILE": str(ours_rc)}
+            null_env = {**base_env, "TF_CLI_CONFIG_FILE": str(null_rc)}
+            subprocess.run([terraform, "init", "-input=false"], cwd=null_dir, env=null_env, check=True,
+                           stdout=subprocess.DEVNULL)
+            for parallelism in (10, 50):
+                flags = ["-input=false", "-no-color", f"-parallelism={parallelism}"]
+                row = {"resources": n, "parallelism": parallelism}
+                for name, cwd, env in (("ours", ours_dir, ours_env), ("null", null_dir, null_env)):
+                    for path in cwd.glob("terraform.tfstate*"):
+                        path.unlink()
+                    plans, applies, refreshes = [], [], []
+                    with PeakRss("terraform-provider-autoscale") as rss:
+                        for _ in range(RUNS):
+                            plans.append(timed([terraform, "plan", *flags], str(cwd), env))
+                    applies.append(timed([terraform, "apply", "-auto-approve", *flags], str(cwd), env))
+                    for _ in range(RUNS):
+                        refreshes.append(timed([terraform, "apply", "-refresh-only", "-auto-approve", *flags], str(cwd), env))
+                    row[name] = {
+                        "plan_s": round(statistics.median(plans), 3),
+                        "apply_s": round(statistics.median(applies), 3),
+                        "refresh_s": round(statistics.median(refreshes), 3),
+                    }
+                    if name == "ours":
+                        row[name]["peak_rss_mb"] = round(rss.peak_kb / 1024, 1)
+                row["plan_ratio"] = round(row["ours"]["plan_s"] / row["null"]["plan_s"], 3)
+                row["apply_ratio"] = round(row["ours"]["apply_s"] / row["null"]["apply_s"], 3)
+                row["refresh_ratio"] = round(row["ours"]["refresh_s"] / row["null"]["refresh_s"], 3)
+                print(json.dumps(row), flush=True)
+                results.append(row)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
