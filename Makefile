@@ -50,3 +50,7 @@ demo: tools
 ## demo-stop: destroy the demo and stop the emulator
 demo-stop:
 	@bash scripts/demo.sh stop
+
+## release: registry artifacts for this platform (zip, SHA256SUMS, manifest) and a filesystem mirror in dist/
+release:
+	@bash scripts/release.sh
