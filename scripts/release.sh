@@ -35,8 +35,10 @@ case "$(uname -m)" in
 esac
 platform="${os}_${arch}"
 name="terraform-provider-autoscale"
-rm -rf "$out"
 mkdir -p "$out"
+# Replace only what a previous release of this version wrote, never anything else in $out.
+rm -rf "$out/mirror/registry.terraform.io/autoscale/autoscale/$version"
+rm -f "$out/${name}_${version}"_*
 
 python3 - "$binary" "$out/${name}_${version}_${platform}.zip" "${name}_v${version}" <<'EOF2'
 import sys, zipfile
