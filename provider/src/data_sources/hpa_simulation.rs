@@ -547,7 +547,7 @@ pub fn hpa_from_config(config: &Value, at: &AttributePath) -> Result<Hpa, Diagno
             (None, Some(v), None) => MetricTarget::AverageValue(v),
             (None, None, Some(v)) => MetricTarget::Value(v),
             _ => {
-                diags.error_at(path, "Invalid metric target", "Set exactly one of `average_utilization`, `average_value` and `value`.");
+                diags.error_at(path, "Invalid metric target", format!("metric[{i}] must set exactly one of `average_utilization`, `average_value` and `value`."));
                 continue;
             }
         };
@@ -738,7 +738,7 @@ fn scenario_diagnostic(error: &ScenarioError, config: &Value, at: &AttributePath
     let mut text = error.to_string();
     // A sentence starts with a capital, unless it starts with an argument's name.
     let first_word = text.split_whitespace().next().unwrap_or_default();
-    if !first_word.contains('_')
+    if !first_word.contains(['_', '['])
         && let Some(first) = text.get(..1)
     {
         text = format!("{}{}", first.to_uppercase(), &text[1..]);

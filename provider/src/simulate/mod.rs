@@ -93,15 +93,15 @@ pub enum ScenarioError {
     Hpa(HpaError),
     #[error("the load profile has no steps")]
     NoSteps,
-    #[error("step {step} lasts 0 seconds; a step lasts at least 1 second")]
+    #[error("step[{step}] lasts 0 seconds; a step lasts at least 1 second")]
     EmptyStep { step: usize },
-    #[error("step {step} sets no demand: give requests_per_second, cpu_utilization or queue_depth")]
+    #[error("step[{step}] sets no demand: give requests_per_second, cpu_utilization or queue_depth")]
     NoDemand { step: usize },
-    #[error("step {step} sets both requests_per_second and cpu_utilization, which both drive CPU: give one")]
+    #[error("step[{step}] sets both requests_per_second and cpu_utilization, which both drive CPU: give one")]
     ConflictingDemand { step: usize },
-    #[error("step {step}: {field} is {value}, but it must be a number of at least 0")]
+    #[error("step[{step}]: {field} is {value}, but it must be a number of at least 0")]
     NegativeDemand { step: usize, field: &'static str, value: f64 },
-    #[error("step {step} ({demand}) drives none of the HPA's metrics ({metrics}); {hint}")]
+    #[error("step[{step}] ({demand}) drives none of the HPA's metrics ({metrics}); {hint}")]
     Undriven { step: usize, demand: String, metrics: String, hint: &'static str },
     #[error("per_pod_capacity must be set when the load is in requests per second: it says how many requests per second one pod serves at its metrics' targets")]
     MissingCapacity,
