@@ -185,6 +185,25 @@ fn ramp(sim: &Simulation) -> String {
     )
 }
 
+/// The spike followed by a long cool-down: when scale-down starts and when the minimum is back.
+fn cool_down(sim: &Simulation) -> String {
+    let spike_end = 180;
+    let peak = sim.peak_replicas();
+    let starts = sim.timeline.iter().find(|p| p.time_seconds >= spike_end && p.desired_replicas < peak).map(|p| p.time_seconds - spike_end);
+    let back = sim.timeline.iter().find(|p| p.time_seconds >= spike_end && p.desired_replicas <= 2).map(|p| p.time_seconds - spike_end);
+    let steps: Vec<String> = {
+        let mut seen = vec![peak];
+        for p in sim.timeline.iter().filter(|p| p.time_seconds >= spike_end) {
+            if seen.last() != Some(&p.desired_replicas) {
+                seen.push(p.desired_replicas);
+            }
+        }
+        seen.iter().map(ToString::to_string).collect()
+    };
+    let when = |t: Option<u64>| t.map_or("never".to_string(), |t| format!("{t} s"));
+    format!("{} pods held; scale-down starts {} after the spike ends and reaches 2 after {} ({})", peak, when(starts), when(back), steps.join(" → "))
+}
+
 fn backlog(sim: &Simulation) -> String {
     format!(
         "50 pods asked for after {}, ready after {}{}",
@@ -232,6 +251,17 @@ fn rows() -> Vec<Row> {
             });
         }
     }
+
+    // The spike with a 10-minute cool-down, to see the seed's "scale-down: gradual (5-10 min)".
+    let mut long_spike = named("spike");
+    long_spike.steps.push(LoadStep { duration_seconds: 480, demand: Demand::requests_per_second(100.0) });
+    rows.push(Row {
+        hpa: "API",
+        scenario: "spike, then 10 min at 100 req/s".into(),
+        setup: "60 req/s per pod, HPA only".into(),
+        claim: "scale-down gradual (5–10 min), back to 2–5 pods",
+        simulated: cool_down(&run(&Scenario::new(api.clone(), long_spike).per_pod_capacity(60.0))),
+    });
 
     // The worker under the same load tests: requests per second drive its CPU metric only.
     let setup = "60 req/s per pod (CPU), HPA only".to_string();
@@ -325,6 +355,27 @@ fn headline_the_seed_api_hpa_peaks_at_48_in_the_spike() {
     let doc = std::fs::read_to_string(doc_path()).unwrap();
     let row = doc.lines().find(|l| l.starts_with("| API | spike | 60 req/s per pod, HPA only |")).expect("the API spike row in the design doc");
     assert!(row.contains(&format!("peak {}", sim.peak_replicas())) && row.contains("50 never reached"), "the design doc lost the headline: {row}");
+}
+
+#[test]
+fn with_a_minimum_of_three_the_api_hpa_meets_the_spike_claim() {
+    // The design doc says so: 3 → 7 → 14 → 28 → 50 within the spike's four syncs.
+    let mut api = Hpa::from_yaml(API_HPA).unwrap();
+    api.min_replicas = 3;
+    let sim = simulate(&Scenario::new(api, LoadProfile::named("spike").unwrap()).per_pod_capacity(60.0)).unwrap();
+    let during: Vec<u32> = sim.timeline.iter().filter(|p| (120..180).contains(&p.time_seconds)).map(|p| p.desired_replicas).collect();
+    assert_eq!(during, vec![7, 14, 28, 50]);
+    assert_eq!(sim.time_to_max(), Some(165));
+}
+
+#[test]
+fn with_nine_nodes_of_headroom_48_pods_are_ready_75_s_into_the_spike() {
+    // The design doc and the data source's example say so.
+    let api = Hpa::from_yaml(API_HPA).unwrap();
+    let nodes = NodeModel { pods_per_node: 6, initial_nodes: 9, max_nodes: 50, provision_delay_seconds: 180 };
+    let scenario = Scenario::new(api, LoadProfile::named("spike").unwrap()).per_pod_capacity(60.0).pod_startup_seconds(30).nodes(nodes);
+    let sim = simulate(&scenario).unwrap();
+    assert_eq!(sim.time_to_reach(48, Counting::ReadyPods, 120), Some(195));
 }
 
 #[test]
