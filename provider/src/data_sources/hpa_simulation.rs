@@ -888,6 +888,29 @@ mod tests {
         diags.iter().map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default()).collect()
     }
 
+    fn validate(config: &Value) -> Diagnostics {
+        let ctx = Context::new(None, tokio_util::sync::CancellationToken::new(), "autoscale_hpa_simulation");
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        runtime.block_on(HpaSimulation.validate(&ctx, config))
+    }
+
+    #[test]
+    fn validation_with_unknown_values_checks_what_is_known() {
+        // hpa_yaml and profile come from elsewhere and are unknown at plan: no "missing" errors,
+        // but the known bad capacity is reported.
+        let cfg = config(&[("hpa_yaml", Value::Unknown), ("profile", Value::Unknown), ("per_pod_capacity", number(-1.0))]);
+        assert_eq!(paths(&validate(&cfg)), vec!["per_pod_capacity"]);
+        // A known bad YAML is reported even when other values are unknown.
+        let cfg = config(&[("hpa_yaml", Value::from("kind: Deployment\n")), ("profile", Value::Unknown)]);
+        assert_eq!(paths(&validate(&cfg)), vec!["hpa_yaml"]);
+        // Wholly known and valid: nothing.
+        let cfg = config(&[("hpa_yaml", Value::from(crate::simulate::seed::API_HPA)), ("profile", Value::from("ramp")), ("per_pod_capacity", Value::from(100))]);
+        assert!(validate(&cfg).is_empty());
+        // Schema errors are left to the server's schema validation (no duplicates here).
+        let cfg = config(&[("hpa_yaml", Value::from(crate::simulate::seed::API_HPA)), ("profile", Value::from("burst")), ("per_pod_capacity", Value::from(100))]);
+        assert!(validate(&cfg).is_empty());
+    }
+
     #[test]
     fn typed_paths_follow_the_argument_names() {
         let path = FieldPath::default().field("spec").field("behavior").field("scaleUp").field("policies").index(1).field("periodSeconds");
