@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use tfplugin::provider::DataSource;
 
+pub mod hpa_simulation;
+
 /// Every data source the provider offers.
 pub fn all() -> Vec<Arc<dyn DataSource>> {
-    vec![]
+    vec![Arc::new(hpa_simulation::HpaSimulation)]
 }

@@ -1,0 +1,283 @@
+//! Acceptance tests for `autoscale_hpa_simulation`: the real terraform binary reads the data
+//! source at plan time. No AWS call is involved; the emulator only backs the provider block.
+
+use acceptance::Workspace;
+
+/// The seed's API HPA, as an autoscale_hpa_manifest would render it.
+const API_HPA: &str = r#"apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: api
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: api
+  minReplicas: 2
+  maxReplicas: 50
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: 70
+    - type: Resource
+      resource:
+        name: memory
+        target:
+          type: Utilization
+          averageUtilization: 80
+  behavior:
+    scaleUp:
+      stabilizationWindowSeconds: 0
+      selectPolicy: Max
+      policies:
+        - type: Percent
+          value: 100
+          periodSeconds: 15
+        - type: Pods
+          value: 4
+          periodSeconds: 15
+    scaleDown:
+      stabilizationWindowSeconds: 300
+      policies:
+        - type: Percent
+          value: 50
+          periodSeconds: 15
+"#;
+
+fn config(body: &str) -> String {
+    format!("locals {{\n  api_hpa = <<-EOT\n{API_HPA}  EOT\n}}\n\n{body}")
+}
+
+/// The output with Terraform's line wrapping and left rules undone, for matching sentences.
+fn flat(text: &str) -> String {
+    text.replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn output_json(ws: &Workspace) -> serde_json::Value {
+    let out = ws.tf(&["output", "-json"]);
+    assert_eq!(out.code, 0, "{}", out.text());
+    serde_json::from_str(&out.stdout).expect("output JSON")
+}
+
+#[test]
+fn basic_spike_outputs_time_to_max_and_peak() {
+    let ws = Workspace::new(&config(
+        r#"
+data "autoscale_hpa_simulation" "spike" {
+  hpa_yaml         = local.api_hpa
+  profile          = "spike"
+  per_pod_capacity = 60
+
+  expect {
+    replicas       = 48
+    within_seconds = 60
+    from_seconds   = 120
+  }
+}
+
+output "time_to_max"  { value = data.autoscale_hpa_simulation.spike.time_to_max }
+output "peak"         { value = data.autoscale_hpa_simulation.spike.peak_replicas }
+output "met"          { value = data.autoscale_hpa_simulation.spike.expect[0].met }
+output "reached"      { value = data.autoscale_hpa_simulation.spike.expect[0].reached_after_seconds }
+output "at_165"       { value = [for p in data.autoscale_hpa_simulation.spike.timeline : p.desired_replicas if p.time_seconds == 165][0] }
+output "syncs"        { value = length(data.autoscale_hpa_simulation.spike.timeline) }
+output "initial"      { value = data.autoscale_hpa_simulation.spike.initial_replicas }
+output "max_replicas" { value = data.autoscale_hpa_simulation.spike.max_replicas }
+"#,
+    ));
+    ws.apply();
+    let outputs = output_json(&ws);
+    // The one-minute spike holds four syncs: 2 → 6 → 12 → 24 → 48; 50 is never asked for.
+    assert_eq!(outputs["time_to_max"]["value"], serde_json::Value::Null, "{outputs:#}");
+    assert_eq!(outputs["peak"]["value"], 48, "{outputs:#}");
+    assert_eq!(outputs["met"]["value"], true, "{outputs:#}");
+    assert_eq!(outputs["reached"]["value"], 45, "{outputs:#}");
+    assert_eq!(outputs["at_165"]["value"], 48, "{outputs:#}");
+    assert_eq!(outputs["syncs"]["value"], 20, "{outputs:#}");
+    assert_eq!(outputs["initial"]["value"], 2, "{outputs:#}");
+    assert_eq!(outputs["max_replicas"]["value"], 50, "{outputs:#}");
+    ws.assert_no_changes();
+}
+
+#[test]
+fn typed_hpa_with_nodes_reaches_max_when_the_spike_lasts() {
+    let ws = Workspace::new(
+        r#"
+data "autoscale_hpa_simulation" "typed" {
+  min_replicas = 2
+  max_replicas = 50
+  metric {
+    type                = "Resource"
+    name                = "cpu"
+    average_utilization = 70
+  }
+  behavior {
+    scale_up {
+      policy {
+        type           = "Pods"
+        value          = 4
+        period_seconds = 15
+      }
+      policy {
+        type           = "Percent"
+        value          = 100
+        period_seconds = 15
+      }
+    }
+  }
+
+  step {
+    duration_seconds    = 600
+    requests_per_second = 10000
+  }
+  per_pod_capacity    = 60
+  pod_startup_seconds = 30
+  node_group {
+    pods_per_node           = 10
+    max_nodes               = 5
+    provision_delay_seconds = 120
+  }
+}
+
+output "time_to_max"       { value = data.autoscale_hpa_simulation.typed.time_to_max }
+output "time_to_max_ready" { value = data.autoscale_hpa_simulation.typed.time_to_max_ready }
+output "peak_nodes"        { value = data.autoscale_hpa_simulation.typed.peak_nodes }
+output "initial_nodes"     { value = data.autoscale_hpa_simulation.typed.node_group.initial_nodes }
+"#,
+    );
+    ws.apply();
+    let outputs = output_json(&ws);
+    // 2 → 6 → 12 → 24 → 48 → 50 at 0…60 s. One node holds the first 10 pods; the autoscaler
+    // asks for one node at 15 s (ready at 135 s), one at 30 s (150 s) and the last two of the
+    // five at 45 s (165 s); the last 20 pods start at 165 s and are ready 30 s later.
+    assert_eq!(outputs["time_to_max"]["value"], 60, "{outputs:#}");
+    assert_eq!(outputs["time_to_max_ready"]["value"], 195, "{outputs:#}");
+    assert_eq!(outputs["peak_nodes"]["value"], 5, "{outputs:#}");
+    assert_eq!(outputs["initial_nodes"]["value"], 1, "{outputs:#}");
+}
+
+#[test]
+fn an_unmet_expectation_fails_the_plan_with_the_timeline() {
+    let ws = Workspace::new(&config(
+        r#"
+data "autoscale_hpa_simulation" "spike" {
+  hpa_yaml         = local.api_hpa
+  profile          = "spike"
+  per_pod_capacity = 60
+
+  expect {
+    replicas       = 50
+    within_seconds = 120
+    from_seconds   = 120
+  }
+}
+"#,
+    ));
+    let out = ws.plan(&[]);
+    assert_eq!(out.code, 1, "the plan should fail:\n{}", out.text());
+    let text = out.text();
+    assert!(flat(&text).contains("The HPA does not reach 50 ready pods within 120 s of t = 120 s"), "{text}");
+    assert!(flat(&text).contains("Under the spike profile, 50 ready pods are never reached in the 300 s simulated (peak: 48 desired replicas)"), "{text}");
+    // The timeline table: the spike's four syncs.
+    assert!(text.contains("time  desired  ready  pending  load"), "{text}");
+    assert!(text.contains("120s        6      6        0  10000 rps"), "{text}");
+    assert!(text.contains("165s       48     48        0  10000 rps"), "{text}");
+    assert!(text.contains("with data.autoscale_hpa_simulation.spike"), "the diagnostic names the data source:\n{text}");
+}
+
+#[test]
+fn an_unmet_expectation_with_severity_warning_only_warns() {
+    let ws = Workspace::new(&config(
+        r#"
+data "autoscale_hpa_simulation" "spike" {
+  hpa_yaml         = local.api_hpa
+  profile          = "spike"
+  per_pod_capacity = 60
+
+  expect {
+    replicas       = 50
+    within_seconds = 120
+    from_seconds   = 120
+    severity       = "warning"
+  }
+}
+
+output "met" { value = data.autoscale_hpa_simulation.spike.expect[0].met }
+"#,
+    ));
+    let out = ws.apply();
+    assert!(flat(&out.text()).contains("Warning: The HPA does not reach 50 ready pods"), "{}", out.text());
+    assert_eq!(output_json(&ws)["met"]["value"], false);
+}
+
+/// Plans `body` and asserts it fails with every needle in the output.
+fn assert_plan_fails(body: &str, needles: &[&str]) {
+    let ws = Workspace::new(&config(body));
+    let out = ws.plan(&[]);
+    assert_eq!(out.code, 1, "the plan should fail:\n{}", out.text());
+    let text = flat(&out.text());
+    for needle in needles {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{}", out.text());
+    }
+}
+
+#[test]
+fn unknown_profile_name_is_a_plan_error_naming_the_attribute() {
+    assert_plan_fails(
+        r#"
+data "autoscale_hpa_simulation" "bad" {
+  hpa_yaml         = local.api_hpa
+  profile          = "burst"
+  per_pod_capacity = 60
+}
+"#,
+        &["profile", "\"burst\"", "`sustained`, `spike`, `ramp`"],
+    );
+}
+
+#[test]
+fn max_below_min_in_the_yaml_is_a_plan_error_naming_the_attribute() {
+    assert_plan_fails(
+        r#"
+data "autoscale_hpa_simulation" "bad" {
+  hpa_yaml         = replace(local.api_hpa, "maxReplicas: 50", "maxReplicas: 1")
+  profile          = "spike"
+  per_pod_capacity = 60
+}
+"#,
+        &["Invalid HPA", "hpa_yaml", "spec.maxReplicas is 1 but must be greater than or equal to minReplicas (2)"],
+    );
+}
+
+#[test]
+fn negative_capacity_is_a_plan_error_naming_the_attribute() {
+    assert_plan_fails(
+        r#"
+data "autoscale_hpa_simulation" "bad" {
+  hpa_yaml         = local.api_hpa
+  profile          = "spike"
+  per_pod_capacity = -5
+}
+"#,
+        &["per_pod_capacity", "per_pod_capacity is -5, but it must be greater than 0"],
+    );
+}
+
+#[test]
+fn a_step_that_drives_no_metric_is_a_plan_error_naming_the_step() {
+    assert_plan_fails(
+        r#"
+data "autoscale_hpa_simulation" "bad" {
+  hpa_yaml = local.api_hpa
+  step {
+    duration_seconds = 60
+    queue_depth      = 5000
+  }
+}
+"#,
+        &["Invalid load profile", "step[0] (queue 5000) drives none of the HPA's metrics (Resource cpu, Resource memory)"],
+    );
+}
