@@ -733,9 +733,17 @@ pub fn rebuild(name: &str, found: &[FoundAction], prior: Option<&WeeklySchedule>
     }
     let prior_window = |i: usize| prior.and_then(|p| p.windows.get(i));
     let mut windows = Vec::new();
-    for (&i, (when, capacity)) in &starts {
-        let Some((start, days)) = when.or_else(|| prior_window(i).map(|w| (w.start, w.days))) else { continue };
-        windows.push((i, Window { days, start, end: start, capacity: *capacity }));
+    // Windows by index; one whose start action is gone keeps its applied form (the missing
+    // action shows among the schedule's actions), so later windows keep their places.
+    let indices: std::collections::BTreeSet<usize> = starts.keys().chain(ends.keys()).copied().collect();
+    for i in indices {
+        let applied = prior_window(i);
+        let (when, capacity) = match starts.get(&i) {
+            Some((when, capacity)) => (when.or_else(|| applied.map(|w| (w.start, w.days))), *capacity),
+            None => (applied.map(|w| (w.start, w.days)), applied.map(|w| w.capacity).unwrap_or_default()),
+        };
+        let Some((start, days)) = when else { continue };
+        windows.push((i, Window { days, start, end: start, capacity }));
     }
     // Ends: from the end action when present; else the start of the window that begins where
     // this one's end action was left out; else what was applied.
