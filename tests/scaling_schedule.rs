@@ -3,6 +3,8 @@
 //! stale actions removed, other actions untouched, drift), import, plan-time errors and the
 //! node-group form.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 
 use acceptance::{Workspace, aws, emulator, run, unique};

@@ -3,6 +3,8 @@
 //! gets a fresh start time, never one in the past), import, plan-time errors, and the node-group
 //! form.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use acceptance::{Workspace, aws, emulator, run, unique};
 use autoscale::aws::node_groups::asg_names_of_node_group;
 use autoscale::aws::scheduled_actions::{PutScheduledAction, ScheduledAction, delete_scheduled_action, find_scheduled_action, put_scheduled_action};

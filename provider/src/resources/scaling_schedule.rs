@@ -8,8 +8,9 @@
 //! from those actions, so a change made outside Terraform shows in the plan, and `actions`
 //! (read from AWS, planned from configuration) shows any action missing, added or altered.
 //!
-//! `next_runs` follows the rule of `autoscale_scheduled_action`: computed at plan time, kept
-//! while its first run is ahead and the schedule is unchanged, so plans stay empty.
+//! `next_runs` follows the rule of `autoscale_scheduled_action`: a plan computes it when the
+//! schedule changes and otherwise keeps it; a refresh rolls it forward once its first run has
+//! passed. Plans of an unchanged schedule stay empty.
 
 use std::collections::BTreeMap;
 
@@ -162,11 +163,10 @@ impl Resource for ScalingScheduleResource {
     async fn validate(&self, _ctx: &Context, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
         validate_target(config, &mut diags);
-        if let Some(zone) = known_text(config, "time_zone") {
-            if let Err(err) = parse_time_zone(zone) {
+        if let Some(zone) = known_text(config, "time_zone")
+            && let Err(err) = parse_time_zone(zone) {
                 diags.error_at(AttributePath::root("time_zone"), "Unknown time zone", format!("time_zone is not valid: {err}."));
             }
-        }
         if let Some(weekly) = weekly_of_config(config, &mut diags) {
             for problem in weekly.problems(names_node_group(config)) {
                 diags.push(problem_diagnostic(&problem));
@@ -205,8 +205,9 @@ impl Resource for ScalingScheduleResource {
         let now = now();
         let unchanged = !plan.is_create()
             && inputs.iter().all(|f| Value::semantically_equal(plan.prior.get(f).unwrap_or(&Value::Null), plan.planned.get(f).unwrap_or(&Value::Null)));
+        // As for scheduled actions: an unchanged schedule keeps its stored runs; refresh rolls them.
         let next_runs = match (unchanged, plan.prior.get("next_runs").and_then(|v| from_value::<Vec<RunModel>>(v).ok())) {
-            (true, Some(prior)) if first_run_ahead(&prior, now) => to_value(&prior).unwrap_or(Value::Unknown),
+            (true, Some(prior)) => to_value(&prior).unwrap_or(Value::Unknown),
             _ => parse_time_zone(&zone_name).map(|zone| to_value(&runs_of(&actions, zone, now)).unwrap_or(Value::Unknown)).unwrap_or(Value::Unknown),
         };
         set(&mut plan.planned, "next_runs", next_runs);

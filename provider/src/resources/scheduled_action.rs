@@ -4,11 +4,11 @@
 //!
 //! Two choices shape this file:
 //! - **`next_runs` is stable.** It is computed at plan time from "now", but a value that moved
-//!   with the clock would make every plan show a change. So it is recomputed only when what
-//!   decides the runs changes (recurrence, time zone, start or end time) or when its first run
-//!   has passed; otherwise plan and refresh keep the stored list. A refresh that rolls the list
-//!   forward changes only this computed attribute, which Terraform reports as a refresh, not as
-//!   a planned change.
+//!   with the clock would make every plan show a change. So a plan recomputes it only when what
+//!   decides the runs changes (recurrence, time zone, start or end time), and a refresh only
+//!   when that changed in AWS or the first stored run has passed. A refresh that rolls the list
+//!   forward changes only this computed attribute, which Terraform reports as "changed outside
+//!   of Terraform" with an otherwise empty plan (exit code 0), never as a planned change.
 //! - **Start times are never stale.** A start time in the past is never sent (AWS refuses it),
 //!   and when the recurrence, time zone or start time of an existing action changes, the next
 //!   occurrence of the new recurrence is sent as its start time — AWS otherwise keeps the start
@@ -139,16 +139,14 @@ impl Resource for ScheduledActionResource {
         let mut diags = Diagnostics::new();
         validate_target(config, &mut diags);
         let recurrence = known_text(config, "recurrence");
-        if let Some(text) = recurrence {
-            if let Err(err) = parse_recurrence(text) {
+        if let Some(text) = recurrence
+            && let Err(err) = parse_recurrence(text) {
                 diags.error_at(AttributePath::root("recurrence"), "Invalid recurrence", format!("recurrence is not valid: {err}."));
             }
-        }
-        if let Some(zone) = known_text(config, "time_zone") {
-            if let Err(err) = parse_time_zone(zone) {
+        if let Some(zone) = known_text(config, "time_zone")
+            && let Err(err) = parse_time_zone(zone) {
                 diags.error_at(AttributePath::root("time_zone"), "Unknown time zone", format!("time_zone is not valid: {err}."));
             }
-        }
         let mut times = [None, None];
         for (slot, field) in times.iter_mut().zip(["start_time", "end_time"]) {
             if let Some(text) = known_text(config, field) {
@@ -158,15 +156,14 @@ impl Resource for ScheduledActionResource {
                 }
             }
         }
-        if let [Some(start), Some(end)] = times {
-            if end <= start {
+        if let [Some(start), Some(end)] = times
+            && end <= start {
                 diags.error_at(
                     AttributePath::root("end_time"),
                     "End time not after start time",
                     format!("end_time ({}) must be after start_time ({}).", utc_text(end), utc_text(start)),
                 );
             }
-        }
         if is_null(config, "recurrence") && is_null(config, "start_time") {
             diags.error_at(
                 AttributePath::root("recurrence"),
@@ -193,8 +190,8 @@ impl Resource for ScheduledActionResource {
         let start = known_text(&plan.planned, "start_time").and_then(|t| parse_timestamp(t).ok());
         let end = known_text(&plan.planned, "end_time").and_then(|t| parse_timestamp(t).ok());
         let recurring = !is_null(&plan.planned, "recurrence");
-        if let Some(start) = start.filter(|s| *s <= now) {
-            if changed(plan, "start_time") {
+        if let Some(start) = start.filter(|s| *s <= now)
+            && changed(plan, "start_time") {
                 if recurring {
                     diags.warning_at(
                         AttributePath::root("start_time"),
@@ -209,23 +206,23 @@ impl Resource for ScheduledActionResource {
                     );
                 }
             }
-        }
-        if let Some(end) = end.filter(|e| *e <= now) {
-            if changed(plan, "end_time") {
+        if let Some(end) = end.filter(|e| *e <= now)
+            && changed(plan, "end_time") {
                 diags.error_at(
                     AttributePath::root("end_time"),
                     "End time in the past",
                     format!("end_time ({}) has passed: the action would never run. Set a future end_time or remove it.", utc_text(end)),
                 );
             }
-        }
         let timing_known = ["recurrence", "time_zone", "start_time", "end_time"].iter().all(|f| plan.planned.get(f).is_some_and(Value::is_known));
         let next_runs = if !timing_known {
             Value::Unknown
         } else {
             let timing_same = !create && ["recurrence", "time_zone", "start_time", "end_time"].iter().all(|f| !changed(plan, f));
+            // Unchanged timing keeps the stored list even if its first run passed: rolling it
+            // forward is refresh's business, and a plan must not propose an update for it.
             match (timing_same, plan.prior.get("next_runs")) {
-                (true, Some(prior)) if runs_still_ahead(prior, now) => prior.clone(),
+                (true, Some(prior)) if prior.is_wholly_known() && !prior.is_null() => prior.clone(),
                 _ => timing_of(&plan.planned).map(|t| runs_value(&t, now)).unwrap_or(Value::Unknown),
             }
         };
@@ -463,11 +460,6 @@ fn runs_value(timing: &ActionTiming, now: DateTime<Utc>) -> Value {
 /// and it stays empty unless the timing changed).
 fn first_run_ahead(runs: &[RunModel], now: DateTime<Utc>) -> bool {
     runs.first().is_some_and(|first| parse_timestamp(&first.utc).is_ok_and(|t| t > now))
-}
-
-/// Whether a stored `next_runs` value can stand: known, and its first run still ahead.
-fn runs_still_ahead(value: &Value, now: DateTime<Utc>) -> bool {
-    value.is_wholly_known() && !value.is_null() && from_value::<Vec<RunModel>>(value).is_ok_and(|runs| first_run_ahead(&runs, now))
 }
 
 /// After a put: the state from what AWS now reports, `next_runs` as planned. A failed read-back
