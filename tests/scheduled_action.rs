@@ -283,6 +283,13 @@ fn plan_time_errors_name_the_attribute_and_write_nothing() {
         &action_config(&asg, "bad-time", "  recurrence = \"0 8 * * *\"\n  start_time = \"tomorrow\"\n  desired_capacity = 1\n"),
         &["Invalid timestamp", "start_time = \"tomorrow\"", "RFC 3339"],
     );
+    // Yearly on the 1st of a month five months ahead, ending in two days: it would never run.
+    let far_month = (now().month() + 5) % 12 + 1;
+    let soon = autoscale::schedule::utc_text(now() + chrono::Duration::days(2));
+    assert_plan_error(
+        &action_config(&asg, "end-first", &format!("  recurrence = \"0 8 1 {far_month} *\"\n  end_time = \"{soon}\"\n  desired_capacity = 1\n")),
+        &["End time before the first run", &format!("end_time = \"{soon}\"")],
+    );
     assert_plan_error(
         &action_config(&asg, "past-once", "  start_time = \"2024-01-01T00:00:00Z\"\n  desired_capacity = 1\n"),
         &["Start time in the past", "one-time action would never run"],

@@ -440,9 +440,10 @@ impl Capacity {
             }
         }
         if let (Some(min), Some(max)) = (self.min_size, self.max_size)
-            && min > max {
-                return Some(("min_size", format!("min_size ({min}) is greater than max_size ({max}).")));
-            }
+            && min > max
+        {
+            return Some(("min_size", format!("min_size ({min}) is greater than max_size ({max}).")));
+        }
         if let Some(desired) = self.desired_capacity {
             if let Some(min) = self.min_size.filter(|min| desired < *min) {
                 return Some(("desired_capacity", format!("desired_capacity ({desired}) is below min_size ({min}).")));

@@ -164,9 +164,10 @@ impl Resource for ScalingScheduleResource {
         let mut diags = Diagnostics::new();
         validate_target(config, &mut diags);
         if let Some(zone) = known_text(config, "time_zone")
-            && let Err(err) = parse_time_zone(zone) {
-                diags.error_at(AttributePath::root("time_zone"), "Unknown time zone", format!("time_zone is not valid: {err}."));
-            }
+            && let Err(err) = parse_time_zone(zone)
+        {
+            diags.error_at(AttributePath::root("time_zone"), "Unknown time zone", format!("time_zone is not valid: {err}."));
+        }
         if let Some(weekly) = weekly_of_config(config, &mut diags) {
             for problem in weekly.problems(names_node_group(config)) {
                 diags.push(problem_diagnostic(&problem));

@@ -140,13 +140,15 @@ impl Resource for ScheduledActionResource {
         validate_target(config, &mut diags);
         let recurrence = known_text(config, "recurrence");
         if let Some(text) = recurrence
-            && let Err(err) = parse_recurrence(text) {
-                diags.error_at(AttributePath::root("recurrence"), "Invalid recurrence", format!("recurrence is not valid: {err}."));
-            }
+            && let Err(err) = parse_recurrence(text)
+        {
+            diags.error_at(AttributePath::root("recurrence"), "Invalid recurrence", format!("recurrence is not valid: {err}."));
+        }
         if let Some(zone) = known_text(config, "time_zone")
-            && let Err(err) = parse_time_zone(zone) {
-                diags.error_at(AttributePath::root("time_zone"), "Unknown time zone", format!("time_zone is not valid: {err}."));
-            }
+            && let Err(err) = parse_time_zone(zone)
+        {
+            diags.error_at(AttributePath::root("time_zone"), "Unknown time zone", format!("time_zone is not valid: {err}."));
+        }
         let mut times = [None, None];
         for (slot, field) in times.iter_mut().zip(["start_time", "end_time"]) {
             if let Some(text) = known_text(config, field) {
@@ -157,13 +159,14 @@ impl Resource for ScheduledActionResource {
             }
         }
         if let [Some(start), Some(end)] = times
-            && end <= start {
-                diags.error_at(
-                    AttributePath::root("end_time"),
-                    "End time not after start time",
-                    format!("end_time ({}) must be after start_time ({}).", utc_text(end), utc_text(start)),
-                );
-            }
+            && end <= start
+        {
+            diags.error_at(
+                AttributePath::root("end_time"),
+                "End time not after start time",
+                format!("end_time ({}) must be after start_time ({}).", utc_text(end), utc_text(start)),
+            );
+        }
         if is_null(config, "recurrence") && is_null(config, "start_time") {
             diags.error_at(
                 AttributePath::root("recurrence"),
@@ -191,29 +194,42 @@ impl Resource for ScheduledActionResource {
         let end = known_text(&plan.planned, "end_time").and_then(|t| parse_timestamp(t).ok());
         let recurring = !is_null(&plan.planned, "recurrence");
         if let Some(start) = start.filter(|s| *s <= now)
-            && changed(plan, "start_time") {
-                if recurring {
-                    diags.warning_at(
-                        AttributePath::root("start_time"),
-                        "Start time in the past",
-                        format!("start_time ({}) has passed, so it will not be sent: the action runs on its recurrence from now on.", utc_text(start)),
-                    );
-                } else {
-                    diags.error_at(
-                        AttributePath::root("start_time"),
-                        "Start time in the past",
-                        format!("start_time ({}) has passed: a one-time action would never run. Set a future start_time, or a recurrence.", utc_text(start)),
-                    );
-                }
+            && changed(plan, "start_time")
+        {
+            if recurring {
+                diags.warning_at(
+                    AttributePath::root("start_time"),
+                    "Start time in the past",
+                    format!("start_time ({}) has passed, so it will not be sent: the action runs on its recurrence from now on.", utc_text(start)),
+                );
+            } else {
+                diags.error_at(
+                    AttributePath::root("start_time"),
+                    "Start time in the past",
+                    format!("start_time ({}) has passed: a one-time action would never run. Set a future start_time, or a recurrence.", utc_text(start)),
+                );
             }
-        if let Some(end) = end.filter(|e| *e <= now)
-            && changed(plan, "end_time") {
+        }
+        if let Some(end) = end
+            && changed(plan, "end_time")
+        {
+            if end <= now {
                 diags.error_at(
                     AttributePath::root("end_time"),
                     "End time in the past",
                     format!("end_time ({}) has passed: the action would never run. Set a future end_time or remove it.", utc_text(end)),
                 );
+            } else if let Some(first) = first_recurring_run(&plan.planned, start, now)
+                && end <= first
+            {
+                // AWS refuses it too ("Given end time is before the start time"), but only at apply.
+                diags.error_at(
+                    AttributePath::root("end_time"),
+                    "End time before the first run",
+                    format!("end_time ({}) is not after the action's first run ({}): the action would never run.", utc_text(end), utc_text(first)),
+                );
             }
+        }
         let timing_known = ["recurrence", "time_zone", "start_time", "end_time"].iter().all(|f| plan.planned.get(f).is_some_and(Value::is_known));
         let next_runs = if !timing_known {
             Value::Unknown
@@ -446,6 +462,17 @@ fn timing_of(planned: &Value) -> Option<ActionTiming> {
         ..Model::default()
     };
     timing_of_model(&model)
+}
+
+/// When a recurring action without a future start time first runs: its recurrence's next
+/// occurrence after `now`, in its time zone (what AWS takes as its start time).
+fn first_recurring_run(planned: &Value, start: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if start.is_some_and(|s| s > now) {
+        return None;
+    }
+    let recurrence = parse_recurrence(known_text(planned, "recurrence")?).ok()?;
+    let zone = parse_time_zone(known_text(planned, "time_zone").unwrap_or("UTC")).ok()?;
+    next_occurrence(&recurrence, zone, now)
 }
 
 fn run_models(timing: &ActionTiming, now: DateTime<Utc>) -> Vec<RunModel> {
