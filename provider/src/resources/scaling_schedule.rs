@@ -126,8 +126,8 @@ impl Resource for ScalingScheduleResource {
             .attribute(desired("outside the windows"));
         let block = Block::new(
             "A weekly scaling schedule for one Auto Scaling group or EKS managed node group: in-hours windows and an off-hours capacity, in an IANA time zone. \
-             It is implemented as Auto Scaling scheduled actions, which it manages exactly: for window `i` of schedule `NAME`, `NAME-wi-start` sets the window's capacity at its start \
-             and `NAME-wi-end` sets the off-hours capacity at its end (left out on the days another window starts at that minute). Actions with other names on the group are never touched; \
+             It is implemented as Auto Scaling scheduled actions, which it manages exactly: for window `i` of a schedule named `<name>`, `<name>-w<i>-start` sets the window's capacity at its start \
+             and `<name>-w<i>-end` sets the off-hours capacity at its end (left out on the days another window starts at that minute). Actions with other names on the group are never touched; \
              actions of this schedule that it no longer needs are deleted. The plan shows the actions, the next runs, the weekly instance-hours and the savings against running the in-hours capacity all week.",
         );
         let block = super::scheduled_action::target_attributes(block, "schedule")
@@ -155,7 +155,7 @@ impl Resource for ScalingScheduleResource {
             ))
             .attribute(Attribute::list_of("next_runs", run_type()).computed().description(
                 "The next 5 runs of the schedule's actions, each an object with `action`, `utc` and `local` (the instant in `time_zone`, with its offset). \
-                 Computed at plan time and kept as long as its first run is ahead and the schedule is unchanged; a refresh after the first run rolls it forward.",
+                 A plan computes it when the schedule changes and otherwise keeps it, so plans of an unchanged schedule stay empty; a refresh rolls it forward once its first run has passed (Terraform shows that as a change outside Terraform, not as a planned change).",
             ));
         Schema::new(0, block)
     }

@@ -129,7 +129,7 @@ impl Resource for ScheduledActionResource {
             .attribute(size("desired_capacity", "desired capacity"))
             .attribute(Attribute::list_of("next_runs", run_type()).computed().description(
                 "The next 5 runs, each an object with `utc` (`2030-01-31T07:00:00Z`) and `local` (the same instant in `time_zone`, with its offset: `2030-01-31T08:00:00+01:00`). \
-                 Computed at plan time and kept as long as its first run is ahead and the schedule is unchanged, so that plans stay empty; a refresh after the first run rolls it forward.",
+                 A plan computes it when the recurrence, time zone, start or end time changes and otherwise keeps it, so plans stay empty; a refresh rolls it forward once its first run has passed (Terraform shows that as a change outside Terraform, not as a planned change).",
             ))
             .attribute(Attribute::string("arn").computed().use_state_for_unknown().description("ARN of the scheduled action, when AWS reports one."));
         Schema::new(0, block)
