@@ -7,6 +7,7 @@ pub mod docs;
 pub mod provider;
 pub mod resources;
 pub mod simulate;
+pub mod schedule;
 
 /// Where Terraform finds this provider: `source = "autoscale/autoscale"`.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/autoscale/autoscale";

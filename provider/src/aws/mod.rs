@@ -2,6 +2,7 @@
 //! settings, plus the small pieces every service module shares (error text, polling).
 
 pub mod node_groups;
+pub mod scheduled_actions;
 pub mod wait;
 
 use std::path::PathBuf;
