@@ -50,9 +50,9 @@ fn summary(violations: &[Violation]) -> String {
     violations.iter().map(|v| format!("{}: {}", v.path, v.message)).collect::<Vec<_>>().join("; ")
 }
 
-/// Lowercase hex SHA-256 of `text`.
-pub fn sha256_hex(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
+/// Lowercase hex SHA-256 of `bytes` (text or file content).
+pub fn sha256_hex(bytes: impl AsRef<[u8]>) -> String {
+    let digest = Sha256::digest(bytes.as_ref());
     let mut out = String::with_capacity(64);
     for byte in digest {
         out.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));
