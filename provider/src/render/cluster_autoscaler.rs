@@ -157,7 +157,7 @@ pub fn command(ca: &ClusterAutoscaler) -> Vec<String> {
 }
 
 /// The flag names set by typed arguments, which `extra_args` may not repeat.
-const TYPED_FLAGS: [&str; 20] = [
+pub const TYPED_FLAGS: [&str; 20] = [
     "--v", "--stderrthreshold", "--cloud-provider", "--node-group-auto-discovery", "--expander", "--balance-similar-node-groups",
     "--skip-nodes-with-system-pods", "--skip-nodes-with-local-storage", "--scale-down-delay-after-add", "--scale-down-delay-after-delete",
     "--scale-down-delay-after-failure", "--scale-down-unneeded-time", "--scale-down-utilization-threshold", "--max-node-provision-time",
@@ -329,6 +329,15 @@ pub fn render(ca: &ClusterAutoscaler, overrides: &Overrides) -> Result<Rendered,
     if !violations.is_empty() {
         return Err(RenderError::Invalid(violations));
     }
+    render_unchecked(ca, overrides)
+}
+
+/// Renders without checking the settings first (the property tests feed arbitrary strings
+/// through the template this way; user templates are still checked).
+///
+/// # Errors
+/// Template errors, or [`RenderError::Output`] for a user template's invalid output.
+pub fn render_unchecked(ca: &ClusterAutoscaler, overrides: &Overrides) -> Result<Rendered, RenderError> {
     let mut resources = BTreeMap::new();
     if !ca.resource_requests.is_empty() {
         resources.insert("requests", &ca.resource_requests);

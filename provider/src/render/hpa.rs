@@ -401,6 +401,15 @@ pub fn render(hpa: &HorizontalPodAutoscaler, overrides: &Overrides) -> Result<Re
     if !violations.is_empty() {
         return Err(RenderError::Invalid(violations));
     }
+    render_unchecked(hpa, overrides)
+}
+
+/// Renders without checking the Kubernetes rules first (the property tests feed arbitrary
+/// strings through the templates this way; user templates are still checked).
+///
+/// # Errors
+/// Template errors, or [`RenderError::Output`] for a user template's invalid output.
+pub fn render_unchecked(hpa: &HorizontalPodAutoscaler, overrides: &Overrides) -> Result<Rendered, RenderError> {
     let yaml = templates::render(TemplateName::Hpa, hpa, overrides)?;
     let json = if overrides.get(TemplateName::Hpa).is_none() {
         serde_json::to_string(hpa).map_err(|e| RenderError::Output { file: TemplateName::Hpa.file_name(), message: e.to_string() })?

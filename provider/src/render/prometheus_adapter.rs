@@ -209,6 +209,15 @@ pub fn render(adapter: &PrometheusAdapter, overrides: &Overrides) -> Result<Rend
     if !violations.is_empty() {
         return Err(RenderError::Invalid(violations));
     }
+    render_unchecked(adapter, overrides)
+}
+
+/// Renders without checking the rules first (the property tests feed arbitrary strings through
+/// the templates this way; user templates are still checked).
+///
+/// # Errors
+/// Template errors, or [`RenderError::Output`] for a user template's invalid output.
+pub fn render_unchecked(adapter: &PrometheusAdapter, overrides: &Overrides) -> Result<Rendered, RenderError> {
     let data = ConfigData {
         external_rules: adapter
             .rules

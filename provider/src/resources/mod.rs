@@ -1,7 +1,9 @@
 //! The provider's managed resources, one module each.
 
+pub mod cluster_autoscaler_manifest;
 pub mod hpa_manifest;
 pub mod manifest_files;
+pub mod prometheus_adapter_manifest;
 
 use std::sync::Arc;
 
@@ -9,5 +11,9 @@ use tfplugin::provider::Resource;
 
 /// Every resource type the provider offers.
 pub fn all() -> Vec<Arc<dyn Resource>> {
-    vec![Arc::new(hpa_manifest::HpaManifest)]
+    vec![
+        Arc::new(hpa_manifest::HpaManifest),
+        Arc::new(cluster_autoscaler_manifest::ClusterAutoscalerManifest),
+        Arc::new(prometheus_adapter_manifest::PrometheusAdapterManifest),
+    ]
 }
