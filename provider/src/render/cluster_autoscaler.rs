@@ -406,3 +406,109 @@ fn check_output(documents: &[String]) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::yaml_scalar::strategies::text;
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// The seed's Cluster Autoscaler: least-waste, ASG tag discovery, scale-down 10 minutes after
+    /// add, threshold 0.5, 15 minutes to provision.
+    pub(crate) fn seed() -> ClusterAutoscaler {
+        ClusterAutoscaler {
+            name: "cluster-autoscaler".into(),
+            namespace: "kube-system".into(),
+            cluster_name: "production".into(),
+            image: image_for("1.31").unwrap_or_default(),
+            iam_role_arn: Some("arn:aws:iam::123456789012:role/cluster-autoscaler".into()),
+            priority_class_name: Some("system-cluster-critical".into()),
+            resource_requests: BTreeMap::from([("cpu".into(), "100m".into()), ("memory".into(), "600Mi".into())]),
+            resource_limits: BTreeMap::from([("cpu".into(), "100m".into()), ("memory".into(), "600Mi".into())]),
+            flags: Flags::defaults("production"),
+            extra_args: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn image_follows_the_kubernetes_minor() {
+        assert_eq!(image_for("1.29").as_deref(), Ok("registry.k8s.io/autoscaling/cluster-autoscaler:v1.29.5"));
+        assert_eq!(image_for("v1.33.2").as_deref(), Ok("registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.3"));
+        assert!(image_for("1.28").unwrap_err().contains("set `image`"));
+        assert!(image_for("1.x").is_err());
+        assert!(image_for("2.1").is_err());
+    }
+
+    #[test]
+    fn renders_six_documents_with_every_flag() {
+        let rendered = render(&seed(), &Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
+        let kinds: Vec<String> = rendered.documents.iter().map(|d| super::super::parse_documents(d).unwrap_or_default()[0]["kind"].as_str().unwrap_or_default().to_string()).collect();
+        assert_eq!(kinds, KINDS);
+        for flag in ["--expander=least-waste", "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/production", "--scale-down-delay-after-add=10m", "--scale-down-utilization-threshold=0.5", "--max-node-provision-time=15m"] {
+            assert!(rendered.yaml.contains(flag), "{flag} missing:\n{}", rendered.yaml);
+        }
+        assert_eq!(rendered.documents.concat().len() + 4 * 5, rendered.yaml.len(), "documents are the yaml split at ---");
+    }
+
+    #[test]
+    fn settings_are_reported_at_attribute_paths() {
+        let mut ca = seed();
+        ca.flags.expander = vec!["cheapest".into()];
+        ca.flags.scale_down_delay_after_add = "10 minutes".into();
+        ca.flags.scale_down_utilization_threshold = 1.5;
+        ca.flags.cores_total = Some("10:2".into());
+        ca.iam_role_arn = Some("role/ca".into());
+        ca.extra_args = vec!["--expander=random".into(), "verbose".into()];
+        let paths: Vec<String> = validate(&ca).iter().map(|v| v.path.to_string()).collect();
+        assert_eq!(paths, ["iam_role_arn", "expander[0]", "scale_down_delay_after_add", "scale_down_utilization_threshold", "cores_total", "extra_args[0]", "extra_args[1]"]);
+    }
+
+    fn any_ca() -> impl Strategy<Value = ClusterAutoscaler> {
+        let quantities = || proptest::collection::btree_map(text(), text(), 0..3);
+        (
+            (text(), text(), text(), text(), proptest::option::of(text()), proptest::option::of(text())),
+            (quantities(), quantities()),
+            (proptest::collection::vec(text(), 1..3), proptest::collection::vec(text(), 1..3), text(), text(), proptest::option::of(text())),
+            proptest::collection::vec(text(), 0..3),
+        )
+            .prop_map(|((name, namespace, cluster_name, image, iam_role_arn, priority_class_name), (resource_requests, resource_limits), (expander, tags, add, scan, cores), extra_args)| {
+                let mut flags = Flags::defaults(cluster_name.as_str());
+                flags.expander = expander;
+                flags.auto_discovery_tags = tags;
+                flags.scale_down_delay_after_add = add;
+                flags.scan_interval = scan;
+                flags.cores_total = cores;
+                ClusterAutoscaler { name, namespace, cluster_name, image, iam_role_arn, priority_class_name, resource_requests, resource_limits, flags, extra_args }
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Output safety: whatever the strings, every document parses and holds them exactly.
+        #[test]
+        fn any_input_round_trips(ca in any_ca()) {
+            let rendered = render_unchecked(&ca, &Overrides::none()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(rendered.documents.len(), 6, "{}", rendered.yaml);
+            let docs = super::super::parse_documents(&rendered.yaml).map_err(|e| TestCaseError::fail(format!("{e}\n{}", rendered.yaml)))?;
+            prop_assert_eq!(docs.len(), 6);
+            let (sa, deployment) = (&docs[0], &docs[5]);
+            prop_assert_eq!(&sa["metadata"]["name"], &json!(ca.name));
+            prop_assert_eq!(&sa["metadata"]["namespace"], &json!(ca.namespace));
+            prop_assert_eq!(sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].as_str(), ca.iam_role_arn.as_deref());
+            prop_assert_eq!(&docs[2]["subjects"][0]["namespace"], &json!(ca.namespace));
+            let pod = &deployment["spec"]["template"]["spec"];
+            prop_assert_eq!(pod["priorityClassName"].as_str(), ca.priority_class_name.as_deref());
+            prop_assert_eq!(&pod["containers"][0]["image"], &json!(ca.image));
+            prop_assert_eq!(&pod["containers"][0]["command"], &json!(command(&ca)));
+            if !ca.resource_requests.is_empty() {
+                prop_assert_eq!(&pod["containers"][0]["resources"]["requests"], &json!(ca.resource_requests));
+            }
+            if !ca.resource_limits.is_empty() {
+                prop_assert_eq!(&pod["containers"][0]["resources"]["limits"], &json!(ca.resource_limits));
+            }
+            prop_assert_eq!(&deployment["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"], &json!(ca.name));
+        }
+    }
+}

@@ -484,4 +484,146 @@ mod tests {
         println!("{}", rendered.yaml);
         assert_eq!(parse(&rendered.yaml).unwrap_or_else(|e| panic!("{e}\n{}", rendered.yaml)), hpa);
     }
+
+    use super::super::yaml_scalar::strategies::{map, text};
+    use proptest::prelude::*;
+
+    fn target() -> impl Strategy<Value = MetricTarget> {
+        (text(), proptest::option::of(text()), proptest::option::of(text()), proptest::option::of(any::<i64>()))
+            .prop_map(|(type_, value, average_value, average_utilization)| MetricTarget { type_, value, average_value, average_utilization })
+    }
+
+    fn reference() -> impl Strategy<Value = ObjectReference> {
+        (proptest::option::of(text()), text(), text()).prop_map(|(api_version, kind, name)| ObjectReference { api_version, kind, name })
+    }
+
+    fn metric() -> impl Strategy<Value = MetricSpec> {
+        let source = (proptest::option::of(reference()), text(), map(), target()).prop_map(|(described_object, name, labels, target)| MetricSource {
+            described_object,
+            metric: MetricIdentifier { name, selector: labels.map(|l| LabelSelector { match_labels: Some(l) }) },
+            target,
+        });
+        let resource = (text(), proptest::option::of(text()), target()).prop_map(|(name, container, target)| ResourceSource { name, container, target });
+        (text(), 0..5usize, resource, source).prop_map(|(type_, which, resource, source)| {
+            let mut m = MetricSpec { type_, ..MetricSpec::default() };
+            match which {
+                0 => m.resource = Some(ResourceSource { container: None, ..resource }),
+                1 => m.container_resource = Some(resource),
+                2 => m.pods = Some(source),
+                3 => m.object = Some(source),
+                _ => m.external = Some(source),
+            }
+            m
+        })
+    }
+
+    fn rules() -> impl Strategy<Value = ScalingRules> {
+        let policy = (text(), any::<i64>(), any::<i64>()).prop_map(|(type_, value, period_seconds)| ScalingPolicy { type_, value, period_seconds });
+        (proptest::option::of(any::<i64>()), proptest::option::of(text()), proptest::collection::vec(policy, 1..3))
+            .prop_map(|(stabilization_window_seconds, select_policy, policies)| ScalingRules { stabilization_window_seconds, select_policy, policies })
+    }
+
+    fn any_hpa() -> impl Strategy<Value = HorizontalPodAutoscaler> {
+        let behavior = (proptest::option::of(rules()), proptest::option::of(rules()))
+            .prop_filter("one direction", |(up, down)| up.is_some() || down.is_some())
+            .prop_map(|(scale_up, scale_down)| Behavior { scale_up, scale_down });
+        (
+            (text(), proptest::option::of(text()), map(), map()),
+            reference(),
+            proptest::option::of(any::<i64>()),
+            any::<i64>(),
+            proptest::option::of(proptest::collection::vec(metric(), 1..4)),
+            proptest::option::of(behavior),
+        )
+            .prop_map(|((name, namespace, labels, annotations), scale_target_ref, min_replicas, max_replicas, metrics, behavior)| HorizontalPodAutoscaler {
+                api_version: API_VERSION.into(),
+                kind: KIND.into(),
+                metadata: ObjectMeta { name, namespace, labels, annotations },
+                spec: HpaSpec { scale_target_ref, min_replicas, max_replicas, metrics, behavior },
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Output safety: whatever the strings, the YAML parses and gives back exactly the input,
+        /// and the JSON output says the same.
+        #[test]
+        fn any_input_round_trips(hpa in any_hpa()) {
+            let rendered = render_unchecked(&hpa, &Overrides::none()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let parsed = parse(&rendered.yaml).map_err(|e| TestCaseError::fail(format!("{e}\n{}", rendered.yaml)))?;
+            prop_assert_eq!(&parsed, &hpa, "{}", rendered.yaml);
+            let from_json: HorizontalPodAutoscaler = serde_json::from_str(&rendered.json).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(from_json, hpa);
+        }
+    }
+
+    #[test]
+    fn rules_are_reported_at_attribute_paths() {
+        let mut hpa = api_hpa();
+        hpa.spec.min_replicas = Some(0);
+        hpa.spec.max_replicas = 0;
+        if let Some(b) = hpa.spec.behavior.as_mut() {
+            if let Some(up) = b.scale_up.as_mut() {
+                up.stabilization_window_seconds = Some(3601);
+                up.select_policy = Some("Largest".into());
+                up.policies[0].period_seconds = 1801;
+                up.policies[1].value = 0;
+                up.policies[1].type_ = "Nodes".into();
+            }
+            if let Some(down) = b.scale_down.as_mut() {
+                down.policies.clear();
+            }
+        }
+        if let Some(metrics) = hpa.spec.metrics.as_mut() {
+            metrics.push(MetricSpec {
+                type_: "External".into(),
+                external: Some(MetricSource {
+                    described_object: None,
+                    metric: MetricIdentifier { name: "q".into(), selector: None },
+                    target: MetricTarget { type_: "Utilization".into(), value: Some("1".into()), average_value: Some("2".into()), average_utilization: Some(50) },
+                }),
+                ..MetricSpec::default()
+            });
+            metrics.push(MetricSpec {
+                type_: "Pods".into(),
+                pods: Some(MetricSource { described_object: None, metric: MetricIdentifier { name: "rps".into(), selector: None }, target: MetricTarget { type_: "Utilization".into(), average_utilization: Some(50), ..MetricTarget::default() } }),
+                ..MetricSpec::default()
+            });
+        }
+        hpa.metadata.name = "API".into();
+        let paths: Vec<String> = validate(&hpa).iter().map(|v| v.path.to_string()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                "name",
+                "min_replicas",
+                "max_replicas",
+                "metric[2].average_value",
+                "metric[3].average_utilization",
+                "behavior.scale_up.stabilization_window_seconds",
+                "behavior.scale_up.select_policy",
+                "behavior.scale_up.policy[0].period_seconds",
+                "behavior.scale_up.policy[1].type",
+                "behavior.scale_up.policy[1].value",
+                "behavior.scale_down.policy",
+            ]
+        );
+        hpa = api_hpa();
+        hpa.spec.min_replicas = Some(10);
+        hpa.spec.max_replicas = 5;
+        assert_eq!(validate(&hpa).iter().map(|v| v.path.to_string()).collect::<Vec<_>>(), vec!["max_replicas"]);
+    }
+
+    #[test]
+    fn user_templates_are_checked() {
+        let mut overrides = Overrides::none();
+        overrides.insert(TemplateName::Hpa, "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: {{yaml metadata.name}}\nspec:\n  scaleTargetRef: {kind: Deployment, name: x}\n  maxReplicas: 0\n".into());
+        let err = render(&api_hpa(), &overrides).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("max_replicas"), "{err}");
+        overrides.insert(TemplateName::Hpa, "{{#if}}".into());
+        assert!(matches!(render(&api_hpa(), &overrides), Err(RenderError::Template(_))));
+        overrides.insert(TemplateName::Hpa, "custom: {{yaml metadata.name}}\n".into());
+        assert!(matches!(render(&api_hpa(), &overrides), Err(RenderError::Output { .. })));
+    }
 }

@@ -315,3 +315,118 @@ pub fn served_external_metrics(yaml: &str) -> Result<ServedMetrics, String> {
     }
     Ok(served)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::yaml_scalar::strategies::{map, text};
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The seed's adapter rule: celery_queue_depth averaged over 2 minutes.
+    pub(crate) fn seed() -> PrometheusAdapter {
+        PrometheusAdapter {
+            name: "prometheus-adapter".into(),
+            namespace: "monitoring".into(),
+            labels: None,
+            annotations: None,
+            rules: vec![ExternalRule {
+                metric_name: "celery_queue_depth".into(),
+                series_query: "celery_queue_depth{queue!=\"\"}".into(),
+                series_name_matches: None,
+                resource_overrides: BTreeMap::new(),
+                namespaced: false,
+                aggregation: Some("sum".into()),
+                window: Some("2m".into()),
+                metrics_query: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn go_template_delimiters_survive() {
+        let rendered = render(&seed(), &Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(rendered.yaml.contains("  config.yaml: |\n    externalRules:\n"), "{}", rendered.yaml);
+        let served = served_external_metrics(&rendered.yaml).unwrap_or_default();
+        assert_eq!(served.names, BTreeSet::from(["celery_queue_depth".to_string()]));
+        let docs = super::super::parse_documents(&rendered.config_yaml).unwrap_or_default();
+        assert_eq!(docs[0]["externalRules"][0]["metricsQuery"], "sum(avg_over_time(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)");
+    }
+
+    #[test]
+    fn served_metrics_from_every_shape() {
+        let helm = "rules:\n  external:\n  - seriesQuery: 'x{a=\"b\"}'\n    name: {as: \"queue\"}\n  - seriesQuery: plain_series\n";
+        assert_eq!(served_external_metrics(helm).map(|s| s.names.into_iter().collect::<Vec<_>>()), Ok(vec!["plain_series".to_string(), "queue".to_string()]));
+        let pattern = "externalRules:\n- seriesQuery: 'x'\n  name: {matches: '^(.*)_total$', as: '$1'}\n";
+        assert!(served_external_metrics(pattern).is_ok_and(|s| s.serves("anything")));
+        assert!(served_external_metrics("kind: ConfigMap\ndata: {}\n").is_err());
+        assert!(served_external_metrics(": : :").is_err());
+    }
+
+    #[test]
+    fn rules_are_reported_at_attribute_paths() {
+        let mut adapter = seed();
+        adapter.rules.push(ExternalRule { metric_name: "celery_queue_depth".into(), window: Some("2 minutes".into()), aggregation: Some("median".into()), series_name_matches: Some("(".into()), ..adapter.rules[0].clone() });
+        adapter.rules.push(ExternalRule { metric_name: "x".into(), metrics_query: Some("up".into()), series_query: " ".into(), ..adapter.rules[0].clone() });
+        let paths: Vec<String> = validate(&adapter).iter().map(|v| v.path.to_string()).collect();
+        assert_eq!(
+            paths,
+            [
+                "external_rule[1].metric_name",
+                "external_rule[1].series_name_matches",
+                "external_rule[1].aggregation",
+                "external_rule[1].window",
+                "external_rule[2].series_query",
+                "external_rule[2].metrics_query",
+                "external_rule[2].metrics_query",
+            ]
+        );
+    }
+
+    fn any_rule() -> impl Strategy<Value = ExternalRule> {
+        (text(), text(), proptest::option::of(text()), proptest::collection::btree_map(text(), text(), 0..3), any::<bool>(), proptest::option::of(text()))
+            .prop_map(|(metric_name, series_query, series_name_matches, resource_overrides, namespaced, metrics_query)| ExternalRule {
+                metric_name,
+                series_query,
+                series_name_matches,
+                resource_overrides,
+                namespaced,
+                aggregation: None,
+                window: None,
+                metrics_query,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Output safety, twice over: the ConfigMap parses, its config.yaml parses, and both give
+        /// back exactly the input strings.
+        #[test]
+        fn any_input_round_trips(name in text(), namespace in text(), labels in map(), annotations in map(), rules in proptest::collection::vec(any_rule(), 1..3)) {
+            let adapter = PrometheusAdapter { name, namespace, labels, annotations, rules };
+            let rendered = render_unchecked(&adapter, &Overrides::none()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let docs = super::super::parse_documents(&rendered.yaml).map_err(|e| TestCaseError::fail(format!("{e}\n{}", rendered.yaml)))?;
+            prop_assert_eq!(docs.len(), 1);
+            let cm = &docs[0];
+            prop_assert_eq!(cm["metadata"]["name"].as_str(), Some(adapter.name.as_str()));
+            prop_assert_eq!(cm["metadata"]["namespace"].as_str(), Some(adapter.namespace.as_str()));
+            prop_assert_eq!(&cm["metadata"]["labels"], &serde_json::to_value(&adapter.labels).unwrap_or_default());
+            prop_assert_eq!(&cm["metadata"]["annotations"], &serde_json::to_value(&adapter.annotations).unwrap_or_default());
+            prop_assert_eq!(cm["data"]["config.yaml"].as_str(), Some(rendered.config_yaml.as_str()), "{}", rendered.yaml);
+            let config = super::super::parse_documents(&rendered.config_yaml).map_err(|e| TestCaseError::fail(format!("{e}\n{}", rendered.config_yaml)))?;
+            let rules = config[0]["externalRules"].as_array().cloned().unwrap_or_default();
+            prop_assert_eq!(rules.len(), adapter.rules.len());
+            for (got, want) in rules.iter().zip(&adapter.rules) {
+                prop_assert_eq!(got["seriesQuery"].as_str(), Some(want.series_query.as_str()));
+                prop_assert_eq!(got["name"]["as"].as_str(), Some(want.metric_name.as_str()));
+                prop_assert_eq!(got["name"]["matches"].as_str(), want.series_name_matches.as_deref());
+                let query = want.query();
+                prop_assert_eq!(got["metricsQuery"].as_str(), Some(query.as_str()));
+                prop_assert_eq!(got["resources"]["namespaced"].as_bool(), Some(want.namespaced));
+                for (label, resource) in &want.resource_overrides {
+                    prop_assert_eq!(got["resources"]["overrides"][label]["resource"].as_str(), Some(resource.as_str()));
+                }
+            }
+        }
+    }
+}

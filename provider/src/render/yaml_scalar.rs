@@ -110,6 +110,33 @@ pub fn block(text: &str, indent: usize) -> String {
     out
 }
 
+/// Strings that stress YAML and handlebars, for the property tests of every template.
+#[cfg(test)]
+pub(crate) mod strategies {
+    use proptest::prelude::*;
+
+    /// Fragments known to break naive templating.
+    const TRICKY: &[&str] = &[
+        "\n", "\r\n", "\"", "'", ": ", "#", " #", "---", "...", "{{", "}}", "{{{x}}}", "<<", ">>", "- ", "? ", "&a", "*a", "!tag", "%", "@", "`",
+        "|", ">", "[", "]", "{", "}", ",", "\\", "\t", "yes", "No", "null", "~", "0x1F", "1e3", "010", "\u{85}", "\u{2028}", "\u{2029}", "\u{feff}",
+        "\u{1}", "\u{7f}", "é", "🚀", "\u{ffff}", " ", "",
+    ];
+
+    /// Arbitrary text: any Unicode, or a mix of the tricky fragments and plain words.
+    pub(crate) fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            proptest::collection::vec(prop_oneof![proptest::sample::select(TRICKY).prop_map(str::to_string), "[a-zA-Z0-9_./=:-]{0,8}"], 0..6).prop_map(|parts| parts.concat()),
+            "[a-zA-Z][a-zA-Z0-9_./=:-]{0,12}",
+        ]
+    }
+
+    /// A map of arbitrary keys and values, absent or non-empty.
+    pub(crate) fn map() -> impl Strategy<Value = Option<std::collections::BTreeMap<String, String>>> {
+        proptest::option::of(proptest::collection::btree_map(text(), text(), 1..4))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

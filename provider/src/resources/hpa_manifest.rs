@@ -414,7 +414,11 @@ fn spec_of(value: &Value) -> Result<HorizontalPodAutoscaler, Diagnostics> {
 }
 
 fn expand(model: &HpaModel) -> HorizontalPodAutoscaler {
-    let behavior = model.behavior.as_ref().map(|b| Behavior { scale_up: rules(b.scale_up.as_ref()), scale_down: rules(b.scale_down.as_ref()) });
+    let behavior = model
+        .behavior
+        .as_ref()
+        .map(|b| Behavior { scale_up: rules(b.scale_up.as_ref()), scale_down: rules(b.scale_down.as_ref()) })
+        .filter(|b| b.scale_up.is_some() || b.scale_down.is_some());
     let metrics: Vec<MetricSpec> = model.metric.iter().flatten().map(metric).collect();
     HorizontalPodAutoscaler {
         api_version: hpa::API_VERSION.into(),
