@@ -13,7 +13,7 @@ use tfplugin::value::{Type, from_value};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value, validate};
 
 use super::manifest_files::{
-    inputs_known, overrides_for, planned_output_sha, refresh_output, remove_file, remove_moved_output, render_diagnostics, set, text, write_output,
+    inputs_known, overrides_for, planned_output_sha, refresh_output, remove_file, remove_moved_output, render_diagnostics, set, text, violation_diagnostics, write_output,
 };
 use crate::render::TemplateName;
 use crate::render::cluster_autoscaler::{self as ca, ClusterAutoscaler, Flags};
@@ -180,10 +180,6 @@ fn spec_of(value: &Value) -> Result<ClusterAutoscaler, Diagnostics> {
     })
 }
 
-fn violations(spec: &ClusterAutoscaler) -> Diagnostics {
-    Diagnostics(ca::validate(spec).into_iter().map(|v| Diagnostic::error("Invalid Cluster Autoscaler setting", v.message).at(v.path)).collect())
-}
-
 #[tfplugin::async_trait]
 impl Resource for ClusterAutoscalerManifest {
     fn type_name(&self) -> &str {
@@ -199,7 +195,7 @@ impl Resource for ClusterAutoscalerManifest {
             return Diagnostics::new();
         }
         match spec_of(config) {
-            Ok(spec) => violations(&spec),
+            Ok(spec) => violation_diagnostics(&schema(), config, ca::validate(&spec), "Invalid Cluster Autoscaler setting"),
             Err(d) => d,
         }
     }

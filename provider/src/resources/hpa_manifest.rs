@@ -13,7 +13,7 @@ use tfplugin::value::{Type, from_value};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value, validate};
 
 use super::manifest_files::{
-    inputs_known, overrides_for, planned_output_sha, refresh_output, remove_file, remove_moved_output, render_diagnostics, set, text, write_output,
+    inputs_known, overrides_for, planned_output_sha, refresh_output, remove_file, remove_moved_output, render_diagnostics, set, text, violation_diagnostics, write_output,
 };
 use crate::render::hpa::{
     self, Behavior, HorizontalPodAutoscaler, LabelSelector, MetricIdentifier, MetricSource, MetricSpec, MetricTarget, ObjectMeta, ObjectReference,
@@ -197,7 +197,7 @@ impl Resource for HpaManifest {
             return Diagnostics::new();
         }
         match spec_of(config) {
-            Ok(spec) => Diagnostics(hpa::validate(&spec).into_iter().map(|v| Diagnostic::error("Invalid HorizontalPodAutoscaler", v.message).at(v.path)).collect()),
+            Ok(spec) => violation_diagnostics(&schema(), config, hpa::validate(&spec), "Invalid HorizontalPodAutoscaler"),
             Err(d) => d,
         }
     }

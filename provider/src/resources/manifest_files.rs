@@ -183,6 +183,15 @@ pub fn render_diagnostics(err: &RenderError, what: &str) -> Diagnostics {
     }
 }
 
+/// Rule violations as diagnostics for `validate`, leaving out those at attributes whose schema
+/// validators already reject the value (Terraform would show both).
+pub fn violation_diagnostics(schema: &tfplugin::schema::Schema, config: &Value, violations: Vec<crate::render::Violation>, summary: &str) -> Diagnostics {
+    let mut schema_diags = Diagnostics::new();
+    tfplugin::schema::validate_config(&schema.block, config, &AttributePath::empty(), &mut schema_diags);
+    let covered: Vec<AttributePath> = schema_diags.iter().filter_map(|d| d.path.clone()).collect();
+    Diagnostics(violations.into_iter().filter(|v| !covered.contains(&v.path)).map(|v| Diagnostic::error(summary, v.message).at(v.path)).collect())
+}
+
 /// Whether every attribute except `except` (and the computed outputs) is known.
 pub fn inputs_known(config: &Value, except: &[&str]) -> bool {
     match config {

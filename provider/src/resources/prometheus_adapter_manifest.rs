@@ -12,7 +12,7 @@ use tfplugin::value::{Type, from_value};
 use tfplugin::{Diagnostic, Diagnostics, Value, validate};
 
 use super::manifest_files::{
-    inputs_known, overrides_for, planned_output_sha, refresh_output, remove_file, remove_moved_output, render_diagnostics, set, text, write_output,
+    inputs_known, overrides_for, planned_output_sha, refresh_output, remove_file, remove_moved_output, render_diagnostics, set, text, violation_diagnostics, write_output,
 };
 use crate::render::TemplateName;
 use crate::render::prometheus_adapter::{self as adapter, ExternalRule, PrometheusAdapter};
@@ -146,7 +146,7 @@ impl Resource for PrometheusAdapterManifest {
             return Diagnostics::new();
         }
         match spec_of(config) {
-            Ok(spec) => Diagnostics(adapter::validate(&spec).into_iter().map(|v| Diagnostic::error("Invalid prometheus-adapter rule", v.message).at(v.path)).collect()),
+            Ok(spec) => violation_diagnostics(&schema(), config, adapter::validate(&spec), "Invalid prometheus-adapter rule"),
             Err(d) => d,
         }
     }
