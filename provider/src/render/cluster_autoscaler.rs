@@ -245,7 +245,12 @@ pub fn validate(ca: &ClusterAutoscaler) -> Vec<Violation> {
     if f.auto_discovery_tags.is_empty() {
         out.push(Violation::new(at("auto_discovery_tags"), "set at least one tag key, or leave the argument out for the canonical pair."));
     }
+    // Tags derived from an invalid cluster name are already reported at cluster_name.
+    let derived = default_discovery_tags(&ca.cluster_name);
     for (i, tag) in f.auto_discovery_tags.iter().enumerate() {
+        if !is_cluster_name(&ca.cluster_name) && derived.contains(tag) {
+            continue;
+        }
         let (key, value) = tag.split_once('=').map_or((tag.as_str(), None), |(k, v)| (k, Some(v)));
         let ok = !key.is_empty() && key.len() <= 128 && value.is_none_or(|v| v.len() <= 256) && !tag.contains(',') && !tag.chars().any(char::is_whitespace);
         if !ok {
