@@ -2,6 +2,8 @@
 //! seed's Cluster Autoscaler against its golden file, the image following the Kubernetes minor,
 //! output_path drift, import from the file, destroy, and bad input failing at plan.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 use acceptance::{Workspace, repo_root};

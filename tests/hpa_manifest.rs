@@ -4,6 +4,8 @@
 //! destroy removing it, the adapter `served_by` check, template overrides, and bad input
 //! failing at plan with the attribute named.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use acceptance::{Workspace, repo_root};

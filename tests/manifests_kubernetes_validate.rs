@@ -3,6 +3,8 @@
 //! passes `kubernetes-validate --strict` for Kubernetes 1.29 to 1.33. The tool comes with the
 //! pinned Python venv (`make tools`); a missing tool fails the test instead of skipping it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::Command;
 
 use acceptance::repo_root;

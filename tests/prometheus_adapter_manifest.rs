@@ -3,6 +3,8 @@
 //! from the file, destroy, and bad rules failing at plan. The seed's golden file is checked in
 //! the worker HPA test (tests/hpa_manifest.rs), which uses this resource.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 use acceptance::Workspace;
@@ -90,7 +92,7 @@ fn bad_rules_fail_at_plan_naming_the_attribute() {
         }
     }
     // metrics_query together with window is refused by the schema.
-    ws.write_config(&good.replace("metrics_query      =", "window = \"1m\"\n    metrics_query =").replace("window = \"1m\"\n    metrics_query =", "window = \"1m\"\n    metrics_query ="));
+    ws.write_config(&good.replace("metrics_query      =", "window = \"1m\"\n    metrics_query ="));
     let out = ws.plan(&[]);
     assert_eq!(out.code, 1, "{}", out.text());
     assert!(out.text().contains("Conflicting attributes"), "{}", out.text());

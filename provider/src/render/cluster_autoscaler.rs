@@ -210,16 +210,14 @@ pub fn validate(ca: &ClusterAutoscaler) -> Vec<Violation> {
     if ca.image.is_empty() || ca.image.chars().any(char::is_whitespace) {
         out.push(Violation::new(at("image"), format!("{:?} is not an image reference.", ca.image)));
     }
-    if let Some(arn) = &ca.iam_role_arn {
-        if !is_iam_role_arn(arn) {
+    if let Some(arn) = &ca.iam_role_arn
+        && !is_iam_role_arn(arn) {
             out.push(Violation::new(at("iam_role_arn"), format!("{arn:?} is not an IAM role ARN: write it like \"arn:aws:iam::123456789012:role/cluster-autoscaler\".")));
         }
-    }
-    if let Some(class) = &ca.priority_class_name {
-        if !is_dns1123_subdomain(class) {
+    if let Some(class) = &ca.priority_class_name
+        && !is_dns1123_subdomain(class) {
             out.push(Violation::new(at("priority_class_name"), format!("{class:?} is not a valid priority class name.")));
         }
-    }
     for (attribute, map) in [("resource_requests", &ca.resource_requests), ("resource_limits", &ca.resource_limits)] {
         for (key, quantity) in map {
             let path = at(attribute).key(key.clone());
@@ -279,11 +277,10 @@ pub fn validate(ca: &ClusterAutoscaler) -> Vec<Violation> {
         out.push(Violation::new(at("max_nodes_total"), "max_nodes_total must not be negative (0 means no limit)."));
     }
     for (attribute, value) in [("cores_total", &f.cores_total), ("memory_total", &f.memory_total)] {
-        if let Some(range) = value {
-            if !is_range(range) {
+        if let Some(range) = value
+            && !is_range(range) {
                 out.push(Violation::new(at(attribute), format!("{range:?} is not a range: write it as \"min:max\" with whole numbers, min not above max.")));
             }
-        }
     }
     for (i, arg) in ca.extra_args.iter().enumerate() {
         let flag = arg.split('=').next().unwrap_or_default();
@@ -440,7 +437,7 @@ mod tests {
     fn image_follows_the_kubernetes_minor() {
         assert_eq!(image_for("1.29").as_deref(), Ok("registry.k8s.io/autoscaling/cluster-autoscaler:v1.29.5"));
         assert_eq!(image_for("v1.33.2").as_deref(), Ok("registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.3"));
-        assert!(image_for("1.28").unwrap_err().contains("set `image`"));
+        assert!(image_for("1.28").err().unwrap_or_default().contains("set `image`"));
         assert!(image_for("1.x").is_err());
         assert!(image_for("2.1").is_err());
     }

@@ -212,11 +212,10 @@ pub fn validate(hpa: &HorizontalPodAutoscaler) -> Vec<Violation> {
     }
     let spec = &hpa.spec;
     check_reference(&spec.scale_target_ref, &AttributePath::root("target"), &mut out);
-    if let Some(min) = spec.min_replicas {
-        if min < 1 {
+    if let Some(min) = spec.min_replicas
+        && min < 1 {
             out.push(Violation::new(AttributePath::root("min_replicas"), format!("min_replicas is {min}, but it must be at least 1 (scale to zero needs the HPAScaleToZero feature gate, which this provider does not assume).")));
         }
-    }
     if spec.max_replicas < 1 {
         out.push(Violation::new(AttributePath::root("max_replicas"), format!("max_replicas is {}, but it must be at least 1.", spec.max_replicas)));
     } else if spec.max_replicas < spec.min_replicas.unwrap_or(1) {
@@ -321,7 +320,7 @@ fn check_target(target: &MetricTarget, metric_type: &str, utilization_allowed: b
         }
         1 => {}
         _ => {
-            let what = if metric_type == "External" { "an External metric sets exactly one of value or average_value".to_string() } else { format!("a metric target sets exactly one of average_utilization, average_value or value") };
+            let what = if metric_type == "External" { "an External metric sets exactly one of value or average_value".to_string() } else { "a metric target sets exactly one of average_utilization, average_value or value".to_string() };
             out.push(Violation::new(path.clone().attr(set[1]), format!("{what}, but {} are set.", set.join(" and "))));
             return;
         }
@@ -353,16 +352,14 @@ fn check_target(target: &MetricTarget, metric_type: &str, utilization_allowed: b
 }
 
 fn check_rules(rules: &ScalingRules, path: &AttributePath, out: &mut Vec<Violation>) {
-    if let Some(window) = rules.stabilization_window_seconds {
-        if !(0..=MAX_STABILIZATION_WINDOW_SECONDS).contains(&window) {
+    if let Some(window) = rules.stabilization_window_seconds
+        && !(0..=MAX_STABILIZATION_WINDOW_SECONDS).contains(&window) {
             out.push(Violation::new(path.clone().attr("stabilization_window_seconds"), format!("stabilization_window_seconds is {window}, but it must be between 0 and {MAX_STABILIZATION_WINDOW_SECONDS}.")));
         }
-    }
-    if let Some(select) = &rules.select_policy {
-        if !SELECT_POLICIES.contains(&select.as_str()) {
+    if let Some(select) = &rules.select_policy
+        && !SELECT_POLICIES.contains(&select.as_str()) {
             out.push(Violation::new(path.clone().attr("select_policy"), format!("{select:?} is not a select policy: use Max, Min or Disabled.")));
         }
-    }
     if rules.policies.is_empty() {
         out.push(Violation::new(path.clone().attr("policy"), "a scaling rules block needs at least one policy."));
     }

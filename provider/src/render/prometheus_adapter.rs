@@ -110,11 +110,10 @@ pub fn validate(adapter: &PrometheusAdapter) -> Vec<Violation> {
         if rule.series_query.trim().is_empty() {
             out.push(Violation::new(at("series_query"), "series_query must not be empty: write a Prometheus series selector such as `celery_queue_depth{queue!=\"\"}`."));
         }
-        if let Some(pattern) = &rule.series_name_matches {
-            if let Err(e) = regex::Regex::new(pattern) {
+        if let Some(pattern) = &rule.series_name_matches
+            && let Err(e) = regex::Regex::new(pattern) {
                 out.push(Violation::new(at("series_name_matches"), format!("{pattern:?} is not a regular expression: {e}")));
             }
-        }
         for (label, resource) in &rule.resource_overrides {
             let label_ok = label.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !label_ok {
@@ -125,16 +124,14 @@ pub fn validate(adapter: &PrometheusAdapter) -> Vec<Violation> {
                 out.push(Violation::new(at("resource_overrides").key(label.clone()), format!("{resource:?} is not a Kubernetes resource: write it like \"namespace\", \"pod\" or \"deployment.apps\".")));
             }
         }
-        if let Some(aggregation) = &rule.aggregation {
-            if !AGGREGATIONS.contains(&aggregation.as_str()) {
+        if let Some(aggregation) = &rule.aggregation
+            && !AGGREGATIONS.contains(&aggregation.as_str()) {
                 out.push(Violation::new(at("aggregation"), format!("{aggregation:?} is not an aggregation: use sum, avg, max, min or count.")));
             }
-        }
-        if let Some(window) = &rule.window {
-            if !is_prometheus_duration(window) {
+        if let Some(window) = &rule.window
+            && !is_prometheus_duration(window) {
                 out.push(Violation::new(at("window"), format!("{window:?} is not a Prometheus duration: write it like \"2m\" or \"1h30m\".")));
             }
-        }
         if let Some(query) = &rule.metrics_query {
             if rule.window.is_some() || rule.aggregation.is_some() {
                 out.push(Violation::new(at("metrics_query"), "metrics_query replaces the generated query: leave aggregation and window out when it is set."));

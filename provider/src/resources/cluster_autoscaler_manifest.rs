@@ -142,11 +142,10 @@ fn spec_of(value: &Value) -> Result<ClusterAutoscaler, Diagnostics> {
         (None, Some(version)) => ca::image_for(version).map_err(|e| Diagnostics::from(Diagnostic::error("Unsupported Kubernetes version", e).at(AttributePath::root("kubernetes_version"))))?,
         (None, None) => String::new(),
     };
-    if let (Some(version), Some(_)) = (&m.kubernetes_version, &m.image) {
-        if ca::kubernetes_minor(version).is_none() {
+    if let (Some(version), Some(_)) = (&m.kubernetes_version, &m.image)
+        && ca::kubernetes_minor(version).is_none() {
             return Err(Diagnostic::error("Invalid Kubernetes version", format!("{version:?} is not a Kubernetes version: write it like \"1.31\".")).at(AttributePath::root("kubernetes_version")).into());
         }
-    }
     let d = Flags::defaults(&cluster_name);
     Ok(ClusterAutoscaler {
         name: m.name.unwrap_or_else(|| "cluster-autoscaler".into()),

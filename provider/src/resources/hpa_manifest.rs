@@ -307,15 +307,14 @@ fn apply(ctx: &Context, planned: &Value) -> Result<Value, Diagnostics> {
 
 fn render_checked(spec: &HorizontalPodAutoscaler, overrides: &Overrides, planned: &Value) -> Result<hpa::Rendered, Diagnostics> {
     let rendered = hpa::render(spec, overrides).map_err(|e| render_diagnostics(&e, "HorizontalPodAutoscaler"))?;
-    if let Some(planned_yaml) = text(planned, "yaml") {
-        if planned_yaml != rendered.yaml {
+    if let Some(planned_yaml) = text(planned, "yaml")
+        && planned_yaml != rendered.yaml {
             return Err(Diagnostic::error(
                 "The manifest changed between plan and apply",
                 "The rendered YAML differs from the plan (was a template in templates_dir edited?). Run terraform plan again.",
             )
             .into());
         }
-    }
     Ok(rendered)
 }
 
