@@ -563,4 +563,58 @@ mod tests {
         let ok = "externalRules:\n- seriesQuery: x\n  name: {as: celery_queue_depth}\n";
         assert!(check_served_by(&spec, &Value::from(ok)).is_empty());
     }
+
+    fn plan_for(config: Value) -> Plan {
+        tfplugin::plan::plan_change(&schema().block, &Value::Null, &config, &config, Vec::new())
+    }
+
+    fn ctx() -> Context {
+        Context::new(None, tokio_util::sync::CancellationToken::new(), TYPE_NAME)
+    }
+
+    #[tokio::test]
+    async fn plan_knows_the_manifest_when_inputs_are_known() {
+        let mut plan = plan_for(config());
+        let diags = HpaManifest.modify_plan(&ctx(), &mut plan).await;
+        assert!(diags.is_empty(), "{diags:?}");
+        let yaml = text(&plan.planned, "yaml").unwrap_or_default();
+        assert!(yaml.contains("maxReplicas: 100") && yaml.contains("name: celery_queue_depth"), "{yaml}");
+        assert_eq!(text(&plan.planned, "sha256").map(str::to_string), Some(crate::render::sha256_hex(yaml)));
+        assert_eq!(text(&plan.planned, "id"), Some("production/worker"));
+        assert_eq!(plan.planned.get("output_file_sha256"), Some(&Value::Null));
+    }
+
+    #[tokio::test]
+    async fn unknown_inputs_leave_the_manifest_unknown_and_unchecked() {
+        let mut config = config();
+        set(&mut config, "max_replicas", Value::Unknown);
+        assert!(HpaManifest.validate(&ctx(), &config).await.is_empty());
+        let mut plan = plan_for(config);
+        let diags = HpaManifest.modify_plan(&ctx(), &mut plan).await;
+        assert!(diags.is_empty(), "{diags:?}");
+        for output in OUTPUTS {
+            assert_eq!(plan.planned.get(output), Some(&Value::Unknown), "{output}");
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_values_fail_validate_with_paths_and_no_duplicates() {
+        let mut config = config();
+        set(&mut config, "max_replicas", Value::from(1));
+        let diags = HpaManifest.validate(&ctx(), &config).await;
+        let paths: Vec<String> = diags.iter().filter_map(|d| d.path.as_ref().map(ToString::to_string)).collect();
+        assert_eq!(paths, ["max_replicas"]);
+        // period_seconds out of range: the schema validator reports it; validate does not repeat it.
+        let mut config = self::config();
+        if let Some(Value::Object(behavior)) = config.get("behavior").cloned() {
+            let mut behavior = Value::Object(behavior);
+            let mut up = behavior.get("scale_up").cloned().unwrap_or_default();
+            set(&mut up, "policy", Value::list([Value::object([("type", Value::from("Pods")), ("value", Value::from(1)), ("period_seconds", Value::from(1801))])]));
+            set(&mut behavior, "scale_up", up);
+            set(&mut config, "behavior", behavior);
+        }
+        let broken = hpa::validate(&spec_of(&config).unwrap_or_else(|d| panic!("{d:?}")));
+        assert_eq!(broken.iter().map(|v| v.path.to_string()).collect::<Vec<_>>(), ["behavior.scale_up.policy[0].period_seconds"]);
+        assert!(HpaManifest.validate(&ctx(), &config).await.is_empty());
+    }
 }
