@@ -466,6 +466,19 @@ mod tests {
         assert_eq!(paths, ["iam_role_arn", "expander[0]", "scale_down_delay_after_add", "scale_down_utilization_threshold", "cores_total", "extra_args[0]", "extra_args[1]"]);
     }
 
+    #[test]
+    fn user_templates_must_render_all_six_objects() {
+        let builtin = TemplateName::ClusterAutoscaler.builtin_source();
+        let mut overrides = Overrides::none();
+        overrides.insert(TemplateName::ClusterAutoscaler, builtin.replace("kind: ClusterRoleBinding", "kind: ClusterRoleBindingX"));
+        let err = render(&seed(), &overrides).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("no ClusterRoleBinding"), "{err}");
+        overrides.insert(TemplateName::ClusterAutoscaler, format!("{builtin}---\nextra: [\n"));
+        assert!(matches!(render(&seed(), &overrides), Err(RenderError::Output { .. })));
+        overrides.insert(TemplateName::ClusterAutoscaler, builtin.replace("imagePullPolicy: IfNotPresent", "imagePullPolicy: Always"));
+        assert!(render(&seed(), &overrides).is_ok_and(|r| r.yaml.contains("imagePullPolicy: Always")));
+    }
+
     fn any_ca() -> impl Strategy<Value = ClusterAutoscaler> {
         let quantities = || proptest::collection::btree_map(text(), text(), 0..3);
         (

@@ -379,6 +379,17 @@ mod tests {
         );
     }
 
+    #[test]
+    fn user_templates_must_still_serve_every_rule() {
+        let mut overrides = Overrides::none();
+        overrides.insert(TemplateName::PrometheusAdapterConfig, "externalRules: []\n".into());
+        let err = render(&seed(), &overrides).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("no prometheus-adapter external rules") || err.contains("does not serve"), "{err}");
+        overrides.insert(TemplateName::PrometheusAdapterConfig, "externalRules:\n- seriesQuery: x\n  name: {as: other}\n".into());
+        let err = render(&seed(), &overrides).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("does not serve the external metric \"celery_queue_depth\""), "{err}");
+    }
+
     fn any_rule() -> impl Strategy<Value = ExternalRule> {
         (text(), text(), proptest::option::of(text()), proptest::collection::btree_map(text(), text(), 0..3), any::<bool>(), proptest::option::of(text()))
             .prop_map(|(metric_name, series_query, series_name_matches, resource_overrides, namespaced, metrics_query)| ExternalRule {
