@@ -5,6 +5,7 @@ pub mod aws;
 pub mod data_sources;
 pub mod docs;
 pub mod provider;
+pub mod render;
 pub mod resources;
 pub mod simulate;
 pub mod schedule;

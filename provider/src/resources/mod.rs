@@ -1,5 +1,9 @@
 //! The provider's managed resources, one module each.
 
+pub mod cluster_autoscaler_manifest;
+pub mod hpa_manifest;
+pub mod manifest_files;
+pub mod prometheus_adapter_manifest;
 pub mod scaling_schedule;
 pub mod scheduled_action;
 
@@ -9,5 +13,11 @@ use tfplugin::provider::Resource;
 
 /// Every resource type the provider offers.
 pub fn all() -> Vec<Arc<dyn Resource>> {
-    vec![Arc::new(scheduled_action::ScheduledActionResource), Arc::new(scaling_schedule::ScalingScheduleResource)]
+    vec![
+        Arc::new(scheduled_action::ScheduledActionResource),
+        Arc::new(scaling_schedule::ScalingScheduleResource),
+        Arc::new(hpa_manifest::HpaManifest),
+        Arc::new(cluster_autoscaler_manifest::ClusterAutoscalerManifest),
+        Arc::new(prometheus_adapter_manifest::PrometheusAdapterManifest),
+    ]
 }

@@ -1,0 +1,620 @@
+//! `autoscale_hpa_manifest`: a HorizontalPodAutoscaler (autoscaling/v2) rendered from typed
+//! arguments, checked at plan time against the API server's rules, with its YAML, JSON and
+//! SHA-256 known in the plan; optionally written to `output_path` with drift detection. An
+//! optional `external_metrics_served_by` (an adapter's YAML) checks that every External metric
+//! is served by a prometheus-adapter rule.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use tfplugin::provider::{Context, Plan, Resource, StateResult};
+use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
+use tfplugin::value::{Type, from_value};
+use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value, validate};
+
+use super::manifest_files::{
+    inputs_known, overrides_for, planned_output_sha, refresh_output, remove_file, remove_moved_output, render_diagnostics, set, text, violation_diagnostics, write_output,
+};
+use crate::render::hpa::{
+    self, Behavior, HorizontalPodAutoscaler, LabelSelector, MetricIdentifier, MetricSource, MetricSpec, MetricTarget, ObjectMeta, ObjectReference,
+    ResourceSource, ScalingPolicy, ScalingRules,
+};
+use crate::render::prometheus_adapter::served_external_metrics;
+use crate::render::{Overrides, TemplateName};
+
+/// The resource.
+pub struct HpaManifest;
+
+const TYPE_NAME: &str = "autoscale_hpa_manifest";
+/// Attributes that are outputs, not inputs.
+const OUTPUTS: [&str; 5] = ["id", "yaml", "json", "sha256", "output_file_sha256"];
+const SERVED_BY: &str = "external_metrics_served_by";
+
+fn reference_block(description: &str) -> Block {
+    Block::new(description)
+        .attribute(Attribute::string("api_version").optional().description("API version of the object, e.g. `apps/v1`."))
+        .attribute(Attribute::string("kind").required().description("Kind of the object, e.g. `Deployment` or `StatefulSet`."))
+        .attribute(Attribute::string("name").required().description("Name of the object, in the HPA's namespace."))
+}
+
+fn rules_block(direction: &str, defaults: &str) -> NestedBlock {
+    NestedBlock::single(
+        direction,
+        Block::new(format!("Scaling rules when scaling {}. {defaults}", if direction == "scale_up" { "up" } else { "down" }))
+            .attribute(
+                Attribute::int("stabilization_window_seconds")
+                    .optional()
+                    .validator(validate::int_between(0, hpa::MAX_STABILIZATION_WINDOW_SECONDS))
+                    .description("Seconds of past recommendations considered: scaling up takes the lowest of the window, scaling down the highest."),
+            )
+            .attribute(
+                Attribute::string("select_policy")
+                    .optional()
+                    .validator(validate::one_of(hpa::SELECT_POLICIES))
+                    .description("`Max` takes the policy allowing the largest change, `Min` the smallest, `Disabled` turns scaling in this direction off. Kubernetes' default is `Max`."),
+            )
+            .block(
+                NestedBlock::list(
+                    "policy",
+                    Block::new("A limit on the change per period. Policies are limits, not targets: the metric decides how far to scale, the policies how fast.")
+                        .attribute(Attribute::string("type").required().validator(validate::one_of(hpa::POLICY_TYPES)).description("`Pods` (a number of pods) or `Percent` (of the current replicas)."))
+                        .attribute(Attribute::int("value").required().validator(validate::int_at_least(1)).description("How many pods, or what percentage, may change per period."))
+                        .attribute(
+                            Attribute::int("period_seconds")
+                                .required()
+                                .validator(validate::int_between(1, hpa::MAX_PERIOD_SECONDS))
+                                .description("The window over which the change is limited."),
+                        ),
+                )
+                .min_items(1),
+            ),
+    )
+}
+
+/// The schema; shared with the docs generator through `Resource::schema`.
+pub fn schema() -> Schema {
+    let output = |name: &str, description: &str| Attribute::string(name).computed().description(description);
+    Schema::new(
+        0,
+        Block::new(
+            "A Kubernetes HorizontalPodAutoscaler (`autoscaling/v2`) rendered as YAML and JSON, checked at plan time against the rules \
+             the API server enforces (replica bounds, stabilization windows, policies, targets, names and labels), so mistakes show in \
+             `terraform plan` instead of at `kubectl apply`. The rendered manifest is known at plan time and shown as a diff. \
+             Nothing is sent to a cluster: apply the `yaml` with the tool of your choice, or let `output_path` write it to a file.",
+        )
+        .attribute(Attribute::string("id").computed().description("`namespace/name`."))
+        .attribute(Attribute::string("name").required().description("Name of the HorizontalPodAutoscaler (a DNS-1123 subdomain)."))
+        .attribute(Attribute::string("namespace").default("default").description("Namespace of the HPA and of its target."))
+        .attribute(Attribute::map_of("labels", Type::String).optional().description("Labels of the HPA."))
+        .attribute(Attribute::map_of("annotations", Type::String).optional().description("Annotations of the HPA."))
+        .attribute(Attribute::int("min_replicas").optional().description("Lowest replica count. At least 1; Kubernetes defaults to 1."))
+        .attribute(Attribute::int("max_replicas").required().description("Highest replica count; at least 1 and not below `min_replicas`."))
+        .attribute(Attribute::string(SERVED_BY).optional().description(
+            "The `yaml` of an `autoscale_prometheus_adapter_manifest` (or any prometheus-adapter ConfigMap, `config.yaml`, or Helm values with \
+             `rules.external`). When set, every `External` metric must be named by one of its external rules; checked at plan time.",
+        ))
+        .attribute(Attribute::string("output_path").optional().description(
+            "File to write the YAML to. A file changed or deleted outside Terraform shows as drift in the next plan and apply writes it again; \
+             destroy removes it.",
+        ))
+        .attribute(output("yaml", "The rendered manifest."))
+        .attribute(output("json", "The manifest as JSON (one object)."))
+        .attribute(output("sha256", "SHA-256 (hex) of `yaml`."))
+        .attribute(output("output_file_sha256", "SHA-256 of the file at `output_path` when last read; null when there is no file. Differs from `sha256` after an out-of-band change."))
+        .block(NestedBlock::single("target", reference_block("The workload to scale (`scaleTargetRef`).")).min_items(1).max_items(1))
+        .block(NestedBlock::list(
+            "metric",
+            Block::new("A metric the HPA scales on; with several, the largest proposal wins. Set exactly one of `average_utilization`, `average_value` or `value`.")
+                .attribute(Attribute::string("type").required().validator(validate::one_of(hpa::METRIC_TYPES)).description(
+                    "`Resource` (cpu, memory of the pods), `ContainerResource` (of one container), `Pods` (a per-pod metric), `Object` (a metric of another object) or `External` (a metric from outside the cluster, e.g. a queue depth served by prometheus-adapter).",
+                ))
+                .attribute(Attribute::string("name").required().description("The resource name (`cpu`, `memory`) for Resource metrics, else the metric name."))
+                .attribute(Attribute::string("container").optional().description("The container, for `ContainerResource` metrics."))
+                .attribute(Attribute::map_of("selector", Type::String).optional().description("Label selector (`matchLabels`) narrowing a Pods, Object or External metric."))
+                .attribute(Attribute::int("average_utilization").optional().description("Target average utilization in percent of the requests (Resource and ContainerResource only)."))
+                .attribute(Attribute::string("average_value").optional().description("Target value per pod, a quantity such as `100` or `500m`."))
+                .attribute(Attribute::string("value").optional().description("Target total value, a quantity (Object and External metrics)."))
+                .block(NestedBlock::single("described_object", reference_block("The object an `Object` metric describes."))),
+        ))
+        .block(NestedBlock::single(
+            "behavior",
+            Block::new("Scaling speed limits. Without it Kubernetes may at most double (or add 4 pods) per step.")
+                .block(rules_block("scale_up", "Kubernetes' defaults: window 0, `Max` of 4 pods or 100 % per 15 s."))
+                .block(rules_block("scale_down", "Kubernetes' defaults: window 300 s, 100 % per 15 s.")),
+        )),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct ReferenceModel {
+    api_version: Option<String>,
+    kind: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MetricModel {
+    #[serde(rename = "type")]
+    type_: Option<String>,
+    name: Option<String>,
+    container: Option<String>,
+    selector: Option<BTreeMap<String, String>>,
+    average_utilization: Option<i64>,
+    average_value: Option<String>,
+    value: Option<String>,
+    described_object: Option<ReferenceModel>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PolicyModel {
+    #[serde(rename = "type")]
+    type_: Option<String>,
+    value: Option<i64>,
+    period_seconds: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RulesModel {
+    stabilization_window_seconds: Option<i64>,
+    select_policy: Option<String>,
+    policy: Option<Vec<PolicyModel>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BehaviorModel {
+    scale_up: Option<RulesModel>,
+    scale_down: Option<RulesModel>,
+}
+
+/// The arguments (computed attributes are read from values directly).
+#[derive(Debug, Deserialize)]
+struct HpaModel {
+    name: Option<String>,
+    namespace: Option<String>,
+    labels: Option<BTreeMap<String, String>>,
+    annotations: Option<BTreeMap<String, String>>,
+    min_replicas: Option<i64>,
+    max_replicas: Option<i64>,
+    target: Option<ReferenceModel>,
+    metric: Option<Vec<MetricModel>>,
+    behavior: Option<BehaviorModel>,
+}
+
+#[tfplugin::async_trait]
+impl Resource for HpaManifest {
+    fn type_name(&self) -> &str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn validate(&self, _ctx: &Context, config: &Value) -> Diagnostics {
+        // Checked here when every argument is known (so `terraform validate` reports it), else
+        // in modify_plan once values are known.
+        if !inputs_known(config, &[SERVED_BY]) {
+            return Diagnostics::new();
+        }
+        match spec_of(config) {
+            Ok(spec) => violation_diagnostics(&schema(), config, hpa::validate(&spec), "Invalid HorizontalPodAutoscaler"),
+            Err(d) => d,
+        }
+    }
+
+    async fn modify_plan(&self, ctx: &Context, plan: &mut Plan) -> Diagnostics {
+        if plan.planned.is_null() {
+            return Diagnostics::new();
+        }
+        if !inputs_known(&plan.config, &OUTPUTS) || !inputs_known(&plan.planned, &OUTPUTS) {
+            for name in OUTPUTS {
+                set(&mut plan.planned, name, Value::Unknown);
+            }
+            return Diagnostics::new();
+        }
+        let overrides = match overrides_for(ctx, &[TemplateName::Hpa]) {
+            Ok(o) => o,
+            Err(d) => return d,
+        };
+        let spec = match spec_of(&plan.planned) {
+            Ok(spec) => spec,
+            Err(d) => return d,
+        };
+        let mut diags = check_served_by(&spec, plan.planned.get(SERVED_BY).unwrap_or(&Value::Null));
+        match hpa::render(&spec, &overrides) {
+            Ok(rendered) => {
+                let sha = Value::from(rendered.sha256);
+                let output_sha = planned_output_sha(&plan.planned, &sha);
+                set(&mut plan.planned, "id", Value::from(id_of(&spec)));
+                set(&mut plan.planned, "yaml", Value::from(rendered.yaml));
+                set(&mut plan.planned, "json", Value::from(rendered.json));
+                set(&mut plan.planned, "sha256", sha);
+                set(&mut plan.planned, "output_file_sha256", output_sha);
+            }
+            Err(e) => diags.extend(render_diagnostics(&e, "HorizontalPodAutoscaler")),
+        }
+        diags
+    }
+
+    async fn create(&self, ctx: &Context, planned: &Value, _config: &Value) -> StateResult {
+        match apply(ctx, planned) {
+            Ok(state) => StateResult::ok(state),
+            Err(d) => StateResult::failed(Value::Null, d),
+        }
+    }
+
+    async fn read(&self, _ctx: &Context, state: &Value, _private: &[u8]) -> StateResult {
+        let mut state = state.clone();
+        match refresh_output(&mut state) {
+            Ok(()) => StateResult::ok(state),
+            Err(d) => StateResult::failed(state, d),
+        }
+    }
+
+    async fn update(&self, ctx: &Context, prior: &Value, planned: &Value, _config: &Value, _private: &[u8]) -> StateResult {
+        if let Err(d) = remove_moved_output(prior, planned) {
+            return StateResult::failed(prior.clone(), d);
+        }
+        match apply(ctx, planned) {
+            Ok(state) => StateResult::ok(state),
+            Err(d) => StateResult::failed(prior.clone(), d),
+        }
+    }
+
+    async fn delete(&self, _ctx: &Context, prior: &Value, _private: &[u8]) -> Diagnostics {
+        match text(prior, "output_path") {
+            Some(path) => remove_file(std::path::Path::new(path)).map_err(|e| e.diagnostic()).err().map(Diagnostics::from).unwrap_or_default(),
+            None => Diagnostics::new(),
+        }
+    }
+
+    /// Imports from a manifest file: the id is its path, which becomes `output_path`.
+    async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
+        let path = std::path::Path::new(id);
+        let content = std::fs::read_to_string(path)
+            .map_err(|e| Diagnostics::from(Diagnostic::error(format!("importing HPA manifest ({id})"), format!("reading the file: {e}. The import id is the path of a manifest file."))))?;
+        let spec = hpa::parse(&content).map_err(|e| Diagnostics::from(Diagnostic::error(format!("importing HPA manifest ({id})"), e)))?;
+        let mut state = flatten(&spec);
+        set(&mut state, "output_path", Value::from(id));
+        let overrides = overrides_for(ctx, &[TemplateName::Hpa])?;
+        let rendered = hpa::render(&spec, &overrides).map_err(|e| render_diagnostics(&e, "HorizontalPodAutoscaler"))?;
+        set(&mut state, "id", Value::from(id_of(&spec)));
+        set(&mut state, "yaml", Value::from(rendered.yaml));
+        set(&mut state, "json", Value::from(rendered.json));
+        set(&mut state, "sha256", Value::from(rendered.sha256));
+        refresh_output(&mut state).map_err(Diagnostics::from)?;
+        Ok(state)
+    }
+}
+
+fn id_of(spec: &HorizontalPodAutoscaler) -> String {
+    format!("{}/{}", spec.metadata.namespace.as_deref().unwrap_or("default"), spec.metadata.name)
+}
+
+/// Renders the planned value again (it must match the plan) and writes the file.
+fn apply(ctx: &Context, planned: &Value) -> Result<Value, Diagnostics> {
+    let spec = spec_of(planned)?;
+    let overrides = overrides_for(ctx, &[TemplateName::Hpa])?;
+    let rendered = render_checked(&spec, &overrides, planned)?;
+    let mut state = planned.clone();
+    set(&mut state, "id", Value::from(id_of(&spec)));
+    set(&mut state, "yaml", Value::from(rendered.yaml.clone()));
+    set(&mut state, "json", Value::from(rendered.json));
+    set(&mut state, "sha256", Value::from(rendered.sha256));
+    write_output(&mut state, &rendered.yaml).map_err(Diagnostics::from)?;
+    Ok(state)
+}
+
+fn render_checked(spec: &HorizontalPodAutoscaler, overrides: &Overrides, planned: &Value) -> Result<hpa::Rendered, Diagnostics> {
+    let rendered = hpa::render(spec, overrides).map_err(|e| render_diagnostics(&e, "HorizontalPodAutoscaler"))?;
+    if let Some(planned_yaml) = text(planned, "yaml")
+        && planned_yaml != rendered.yaml {
+            return Err(Diagnostic::error(
+                "The manifest changed between plan and apply",
+                "The rendered YAML differs from the plan (was a template in templates_dir edited?). Run terraform plan again.",
+            )
+            .into());
+        }
+    Ok(rendered)
+}
+
+/// Checks that each External metric is served by the adapter configuration given.
+fn check_served_by(spec: &HorizontalPodAutoscaler, served_by: &Value) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let Some(yaml) = served_by.as_str() else { return diags };
+    let served = match served_external_metrics(yaml) {
+        Ok(served) => served,
+        Err(e) => {
+            diags.error_at(AttributePath::root(SERVED_BY), "Cannot read the adapter configuration", e);
+            return diags;
+        }
+    };
+    for (index, name) in hpa::external_metric_names(spec) {
+        if !served.serves(name) {
+            let known = served.names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ");
+            diags.error_at(
+                AttributePath::root("metric").index(index).attr("name"),
+                "External metric not served by the adapter",
+                format!("The External metric {name:?} is not named by any external rule of {SERVED_BY} (it serves: {known}). The HPA would report FailedGetExternalMetric and never scale on it: add a rule, or fix the name."),
+            );
+        }
+    }
+    diags
+}
+
+fn bad_model(e: impl std::fmt::Display) -> Diagnostics {
+    Diagnostic::error("Provider bug", format!("reading the {TYPE_NAME} arguments: {e}")).into()
+}
+
+fn reference(model: Option<&ReferenceModel>) -> ObjectReference {
+    ObjectReference {
+        api_version: model.and_then(|m| m.api_version.clone()),
+        kind: model.and_then(|m| m.kind.clone()).unwrap_or_default(),
+        name: model.and_then(|m| m.name.clone()).unwrap_or_default(),
+    }
+}
+
+fn rules(model: Option<&RulesModel>) -> Option<ScalingRules> {
+    let model = model?;
+    Some(ScalingRules {
+        stabilization_window_seconds: model.stabilization_window_seconds,
+        select_policy: model.select_policy.clone(),
+        policies: model
+            .policy
+            .iter()
+            .flatten()
+            .map(|p| ScalingPolicy { type_: p.type_.clone().unwrap_or_default(), value: p.value.unwrap_or(0), period_seconds: p.period_seconds.unwrap_or(0) })
+            .collect(),
+    })
+}
+
+/// The target type follows the value set: utilization, average value or value. With several set,
+/// the first wins the type and validation reports the conflict.
+fn target(m: &MetricModel) -> MetricTarget {
+    let type_ = if m.average_utilization.is_some() {
+        "Utilization"
+    } else if m.average_value.is_some() {
+        "AverageValue"
+    } else if m.value.is_some() {
+        "Value"
+    } else {
+        ""
+    };
+    MetricTarget { type_: type_.into(), value: m.value.clone(), average_value: m.average_value.clone(), average_utilization: m.average_utilization }
+}
+
+fn metric(m: &MetricModel) -> MetricSpec {
+    let type_ = m.type_.clone().unwrap_or_default();
+    let name = m.name.clone().unwrap_or_default();
+    let mut spec = MetricSpec { type_: type_.clone(), ..MetricSpec::default() };
+    match type_.as_str() {
+        "Resource" => spec.resource = Some(ResourceSource { name, container: None, target: target(m) }),
+        "ContainerResource" => spec.container_resource = Some(ResourceSource { name, container: m.container.clone(), target: target(m) }),
+        _ => {
+            let source = MetricSource {
+                described_object: m.described_object.as_ref().map(|d| reference(Some(d))),
+                metric: MetricIdentifier { name, selector: m.selector.clone().filter(|s| !s.is_empty()).map(|labels| LabelSelector { match_labels: Some(labels) }) },
+                target: target(m),
+            };
+            match type_.as_str() {
+                "Pods" => spec.pods = Some(source),
+                "Object" => spec.object = Some(source),
+                _ => spec.external = Some(source),
+            }
+        }
+    }
+    spec
+}
+
+/// The HPA an object value (configuration or plan) describes.
+fn spec_of(value: &Value) -> Result<HorizontalPodAutoscaler, Diagnostics> {
+    let model: HpaModel = from_value(value).map_err(bad_model)?;
+    Ok(expand(&model))
+}
+
+fn expand(model: &HpaModel) -> HorizontalPodAutoscaler {
+    let behavior = model
+        .behavior
+        .as_ref()
+        .map(|b| Behavior { scale_up: rules(b.scale_up.as_ref()), scale_down: rules(b.scale_down.as_ref()) })
+        .filter(|b| b.scale_up.is_some() || b.scale_down.is_some());
+    let metrics: Vec<MetricSpec> = model.metric.iter().flatten().map(metric).collect();
+    HorizontalPodAutoscaler {
+        api_version: hpa::API_VERSION.into(),
+        kind: hpa::KIND.into(),
+        metadata: ObjectMeta {
+            name: model.name.clone().unwrap_or_default(),
+            namespace: Some(model.namespace.clone().unwrap_or_else(|| "default".into())),
+            labels: model.labels.clone().filter(|m| !m.is_empty()),
+            annotations: model.annotations.clone().filter(|m| !m.is_empty()),
+        },
+        spec: hpa::HpaSpec {
+            scale_target_ref: reference(model.target.as_ref()),
+            min_replicas: model.min_replicas,
+            max_replicas: model.max_replicas.unwrap_or(0),
+            metrics: if metrics.is_empty() { None } else { Some(metrics) },
+            behavior,
+        },
+    }
+}
+
+fn opt_text(value: Option<&String>) -> Value {
+    value.map_or(Value::Null, |s| Value::from(s.as_str()))
+}
+
+fn opt_map(map: Option<&BTreeMap<String, String>>) -> Value {
+    map.map_or(Value::Null, |m| Value::map(m.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str())))))
+}
+
+fn flatten_reference(reference: &ObjectReference) -> Value {
+    Value::object([("api_version", opt_text(reference.api_version.as_ref())), ("kind", Value::from(reference.kind.as_str())), ("name", Value::from(reference.name.as_str()))])
+}
+
+fn flatten_rules(rules: Option<&ScalingRules>) -> Value {
+    let Some(rules) = rules else { return Value::Null };
+    Value::object([
+        ("stabilization_window_seconds", rules.stabilization_window_seconds.map_or(Value::Null, Value::from)),
+        ("select_policy", opt_text(rules.select_policy.as_ref())),
+        (
+            "policy",
+            Value::list(rules.policies.iter().map(|p| {
+                Value::object([("type", Value::from(p.type_.as_str())), ("value", Value::from(p.value)), ("period_seconds", Value::from(p.period_seconds))])
+            })),
+        ),
+    ])
+}
+
+fn flatten_metric(metric: &MetricSpec) -> Value {
+    let (name, container, selector, described, target) = if let Some(r) = metric.resource.as_ref().or(metric.container_resource.as_ref()) {
+        (r.name.as_str(), r.container.as_ref(), None, None, &r.target)
+    } else if let Some(s) = metric.pods.as_ref().or(metric.object.as_ref()).or(metric.external.as_ref()) {
+        (s.metric.name.as_str(), None, s.metric.selector.as_ref().and_then(|s| s.match_labels.as_ref()), s.described_object.as_ref(), &s.target)
+    } else {
+        return Value::object([("type", Value::from(metric.type_.as_str()))]);
+    };
+    Value::object([
+        ("type", Value::from(metric.type_.as_str())),
+        ("name", Value::from(name)),
+        ("container", opt_text(container)),
+        ("selector", opt_map(selector)),
+        ("average_utilization", target.average_utilization.map_or(Value::Null, Value::from)),
+        ("average_value", opt_text(target.average_value.as_ref())),
+        ("value", opt_text(target.value.as_ref())),
+        ("described_object", described.map_or(Value::Null, flatten_reference)),
+    ])
+}
+
+/// The state of an HPA read from a manifest (import): arguments only, outputs null.
+fn flatten(spec: &HorizontalPodAutoscaler) -> Value {
+    let behavior = spec.spec.behavior.as_ref().map_or(Value::Null, |b| {
+        Value::object([("scale_up", flatten_rules(b.scale_up.as_ref())), ("scale_down", flatten_rules(b.scale_down.as_ref()))])
+    });
+    Value::object([
+        ("id", Value::Null),
+        ("name", Value::from(spec.metadata.name.as_str())),
+        ("namespace", Value::from(spec.metadata.namespace.as_deref().unwrap_or("default"))),
+        ("labels", opt_map(spec.metadata.labels.as_ref())),
+        ("annotations", opt_map(spec.metadata.annotations.as_ref())),
+        ("min_replicas", spec.spec.min_replicas.map_or(Value::Null, Value::from)),
+        ("max_replicas", Value::from(spec.spec.max_replicas)),
+        (SERVED_BY, Value::Null),
+        ("output_path", Value::Null),
+        ("yaml", Value::Null),
+        ("json", Value::Null),
+        ("sha256", Value::Null),
+        ("output_file_sha256", Value::Null),
+        ("target", flatten_reference(&spec.spec.scale_target_ref)),
+        ("metric", Value::list(spec.spec.metrics.iter().flatten().map(flatten_metric))),
+        ("behavior", behavior),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Value {
+        let policy = |t: &str, v: i64, p: i64| Value::object([("type", Value::from(t)), ("value", Value::from(v)), ("period_seconds", Value::from(p))]);
+        let metric = |t: &str, n: &str| {
+            Value::object([
+                ("type", Value::from(t)),
+                ("name", Value::from(n)),
+                ("container", Value::Null),
+                ("selector", Value::map([("queue", Value::from("celery"))])),
+                ("average_utilization", Value::Null),
+                ("average_value", Value::from("100")),
+                ("value", Value::Null),
+                ("described_object", Value::Null),
+            ])
+        };
+        let mut value = flatten(&expand(&HpaModel {
+            name: Some("worker".into()),
+            namespace: Some("production".into()),
+            labels: None,
+            annotations: None,
+            min_replicas: Some(2),
+            max_replicas: Some(100),
+            target: Some(ReferenceModel { api_version: Some("apps/v1".into()), kind: Some("Deployment".into()), name: Some("worker".into()) }),
+            metric: None,
+            behavior: None,
+        }));
+        set(&mut value, "metric", Value::list([metric("External", "celery_queue_depth")]));
+        set(&mut value, "behavior", Value::object([("scale_up", Value::object([("stabilization_window_seconds", Value::from(0)), ("select_policy", Value::Null), ("policy", Value::list([policy("Percent", 200, 30)]))])), ("scale_down", Value::Null)]));
+        value
+    }
+
+    #[test]
+    fn expand_then_flatten_is_identity() {
+        let value = config();
+        let spec = spec_of(&value).unwrap_or_else(|d| panic!("{d:?}"));
+        assert!(hpa::validate(&spec).is_empty(), "{:?}", hpa::validate(&spec));
+        assert_eq!(flatten(&spec), value);
+        let conformed = value.clone().conform(&schema().value_type(), &AttributePath::empty());
+        assert!(conformed.is_ok(), "{conformed:?}");
+    }
+
+    #[test]
+    fn served_by_names_the_metric_path() {
+        let spec = spec_of(&config()).unwrap_or_else(|d| panic!("{d:?}"));
+        let adapter = "externalRules:\n- seriesQuery: other\n  name: {as: other}\n";
+        let diags = check_served_by(&spec, &Value::from(adapter));
+        let paths: Vec<String> = diags.iter().filter_map(|d| d.path.as_ref().map(ToString::to_string)).collect();
+        assert_eq!(paths, vec!["metric[0].name"]);
+        let ok = "externalRules:\n- seriesQuery: x\n  name: {as: celery_queue_depth}\n";
+        assert!(check_served_by(&spec, &Value::from(ok)).is_empty());
+    }
+
+    fn plan_for(config: Value) -> Plan {
+        tfplugin::plan::plan_change(&schema().block, &Value::Null, &config, &config, Vec::new())
+    }
+
+    fn ctx() -> Context {
+        Context::new(None, tokio_util::sync::CancellationToken::new(), TYPE_NAME)
+    }
+
+    #[tokio::test]
+    async fn plan_knows_the_manifest_when_inputs_are_known() {
+        let mut plan = plan_for(config());
+        let diags = HpaManifest.modify_plan(&ctx(), &mut plan).await;
+        assert!(diags.is_empty(), "{diags:?}");
+        let yaml = text(&plan.planned, "yaml").unwrap_or_default();
+        assert!(yaml.contains("maxReplicas: 100") && yaml.contains("name: celery_queue_depth"), "{yaml}");
+        assert_eq!(text(&plan.planned, "sha256").map(str::to_string), Some(crate::render::sha256_hex(yaml)));
+        assert_eq!(text(&plan.planned, "id"), Some("production/worker"));
+        assert_eq!(plan.planned.get("output_file_sha256"), Some(&Value::Null));
+    }
+
+    #[tokio::test]
+    async fn unknown_inputs_leave_the_manifest_unknown_and_unchecked() {
+        let mut config = config();
+        set(&mut config, "max_replicas", Value::Unknown);
+        assert!(HpaManifest.validate(&ctx(), &config).await.is_empty());
+        let mut plan = plan_for(config);
+        let diags = HpaManifest.modify_plan(&ctx(), &mut plan).await;
+        assert!(diags.is_empty(), "{diags:?}");
+        for output in OUTPUTS {
+            assert_eq!(plan.planned.get(output), Some(&Value::Unknown), "{output}");
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_values_fail_validate_with_paths_and_no_duplicates() {
+        let mut config = config();
+        set(&mut config, "max_replicas", Value::from(1));
+        let diags = HpaManifest.validate(&ctx(), &config).await;
+        let paths: Vec<String> = diags.iter().filter_map(|d| d.path.as_ref().map(ToString::to_string)).collect();
+        assert_eq!(paths, ["max_replicas"]);
+        // period_seconds out of range: the schema validator reports it; validate does not repeat it.
+        let mut config = self::config();
+        if let Some(Value::Object(behavior)) = config.get("behavior").cloned() {
+            let mut behavior = Value::Object(behavior);
+            let mut up = behavior.get("scale_up").cloned().unwrap_or_default();
+            set(&mut up, "policy", Value::list([Value::object([("type", Value::from("Pods")), ("value", Value::from(1)), ("period_seconds", Value::from(1801))])]));
+            set(&mut behavior, "scale_up", up);
+            set(&mut config, "behavior", behavior);
+        }
+        let broken = hpa::validate(&spec_of(&config).unwrap_or_else(|d| panic!("{d:?}")));
+        assert_eq!(broken.iter().map(|v| v.path.to_string()).collect::<Vec<_>>(), ["behavior.scale_up.policy[0].period_seconds"]);
+        assert!(HpaManifest.validate(&ctx(), &config).await.is_empty());
+    }
+}

@@ -1,0 +1,333 @@
+//! Acceptance tests of `autoscale_hpa_manifest` under the real terraform: the seed's API and
+//! worker HPAs against their golden files, the rendered YAML known at plan time, output_path
+//! drift (edited or deleted file → plan exit 2 → apply restores), import from the file,
+//! destroy removing it, the adapter `served_by` check, template overrides, and bad input
+//! failing at plan with the attribute named.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use acceptance::{Workspace, repo_root};
+
+/// Compares `actual` with tests/golden/`name`; `UPDATE_GOLDEN=1` rewrites the file instead.
+fn assert_golden(name: &str, actual: &str) {
+    let path = repo_root().join("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
+    assert_eq!(actual, expected, "{name} differs from its golden file");
+}
+
+/// The seed's API HPA: 2–50 pods on CPU 70 % and memory 80 %; scale up at once by 100 % or 4
+/// pods per 15 s, scale down after 5 minutes by 50 % per 15 s.
+fn api_hpa(output: &Path, max_replicas: u32) -> String {
+    format!(
+        r#"
+resource "autoscale_hpa_manifest" "api" {{
+  name         = "api"
+  namespace    = "production"
+  labels       = {{ "app.kubernetes.io/name" = "api" }}
+  min_replicas = 2
+  max_replicas = {max_replicas}
+  output_path  = "{output}"
+
+  target {{
+    api_version = "apps/v1"
+    kind        = "Deployment"
+    name        = "api"
+  }}
+
+  metric {{
+    type                = "Resource"
+    name                = "cpu"
+    average_utilization = 70
+  }}
+  metric {{
+    type                = "Resource"
+    name                = "memory"
+    average_utilization = 80
+  }}
+
+  behavior {{
+    scale_up {{
+      stabilization_window_seconds = 0
+      select_policy                = "Max"
+      policy {{
+        type           = "Percent"
+        value          = 100
+        period_seconds = 15
+      }}
+      policy {{
+        type           = "Pods"
+        value          = 4
+        period_seconds = 15
+      }}
+    }}
+    scale_down {{
+      stabilization_window_seconds = 300
+      policy {{
+        type           = "Percent"
+        value          = 50
+        period_seconds = 15
+      }}
+    }}
+  }}
+}}
+"#,
+        output = output.display()
+    )
+}
+
+/// The seed's adapter rule and worker HPA: 2–100 pods on a queue depth of 100 jobs per pod with a
+/// CPU 70 % fallback; scale up by 200 % or 10 pods per 30 s, down after 10 minutes by 25 % per
+/// 60 s. `served` is the metric name the adapter serves.
+fn worker(dir: &Path, served: &str) -> String {
+    format!(
+        r#"
+resource "autoscale_prometheus_adapter_manifest" "celery" {{
+  name        = "prometheus-adapter"
+  namespace   = "monitoring"
+  output_path = "{dir}/prometheus-adapter.yaml"
+
+  external_rule {{
+    metric_name  = "{served}"
+    series_query = "celery_queue_depth{{queue!=\"\"}}"
+    namespaced   = false
+    aggregation  = "sum"
+    window       = "2m"
+  }}
+}}
+
+resource "autoscale_hpa_manifest" "worker" {{
+  name                       = "worker"
+  namespace                  = "production"
+  labels                     = {{ "app.kubernetes.io/name" = "worker" }}
+  min_replicas               = 2
+  max_replicas               = 100
+  external_metrics_served_by = autoscale_prometheus_adapter_manifest.celery.yaml
+  output_path                = "{dir}/worker-hpa.yaml"
+
+  target {{
+    api_version = "apps/v1"
+    kind        = "Deployment"
+    name        = "worker"
+  }}
+
+  metric {{
+    type          = "External"
+    name          = "celery_queue_depth"
+    selector      = {{ queue = "celery" }}
+    average_value = "100"
+  }}
+  metric {{
+    type                = "Resource"
+    name                = "cpu"
+    average_utilization = 70
+  }}
+
+  behavior {{
+    scale_up {{
+      stabilization_window_seconds = 0
+      select_policy                = "Max"
+      policy {{
+        type           = "Percent"
+        value          = 200
+        period_seconds = 30
+      }}
+      policy {{
+        type           = "Pods"
+        value          = 10
+        period_seconds = 30
+      }}
+    }}
+    scale_down {{
+      stabilization_window_seconds = 600
+      policy {{
+        type           = "Percent"
+        value          = 25
+        period_seconds = 60
+      }}
+    }}
+  }}
+}}
+"#,
+        dir = dir.display()
+    )
+}
+
+fn out_dir(ws: &Workspace) -> PathBuf {
+    ws.path().join("out")
+}
+
+#[test]
+fn basic_golden_import_and_destroy() {
+    let ws = Workspace::empty();
+    let file = out_dir(&ws).join("api-hpa.yaml");
+    ws.write_config(&api_hpa(&file, 50));
+
+    // The manifest is known at plan time, so the plan shows it.
+    let plan = ws.plan(&[]);
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    assert!(plan.stdout.contains("maxReplicas: 50") && plan.stdout.contains("averageUtilization: 70"), "plan does not show the manifest:\n{}", plan.stdout);
+
+    ws.apply();
+    let attrs = ws.attrs("autoscale_hpa_manifest.api");
+    let yaml = attrs["yaml"].as_str().unwrap();
+    assert_golden("api-hpa.yaml", yaml);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), yaml);
+    assert_eq!(attrs["id"], "production/api");
+    assert_eq!(attrs["sha256"], attrs["output_file_sha256"]);
+    let json: serde_json::Value = serde_json::from_str(attrs["json"].as_str().unwrap()).unwrap();
+    assert_eq!(json["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"], 300);
+    ws.assert_no_changes();
+
+    ws.assert_import_verifies("autoscale_hpa_manifest.api", file.to_str().unwrap(), &[]);
+
+    ws.destroy();
+    assert!(!file.exists(), "destroy left {}", file.display());
+}
+
+#[test]
+fn edited_or_deleted_file_is_drift_and_apply_restores_it() {
+    let ws = Workspace::empty();
+    let file = out_dir(&ws).join("api-hpa.yaml");
+    ws.write_config(&api_hpa(&file, 50));
+    ws.apply();
+    let yaml = std::fs::read_to_string(&file).unwrap();
+
+    std::fs::write(&file, yaml.replace("maxReplicas: 50", "maxReplicas: 500")).unwrap();
+    ws.assert_changes(&["output_file_sha256"]);
+    ws.apply();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), yaml);
+    ws.assert_no_changes();
+
+    std::fs::remove_file(&file).unwrap();
+    ws.assert_changes(&["output_file_sha256"]);
+    ws.apply();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), yaml);
+    ws.assert_no_changes();
+    ws.destroy();
+}
+
+#[test]
+fn update_shows_the_new_manifest_in_the_plan() {
+    let ws = Workspace::empty();
+    let file = out_dir(&ws).join("api-hpa.yaml");
+    ws.write_config(&api_hpa(&file, 50));
+    ws.apply();
+    ws.write_config(&api_hpa(&file, 60));
+    let out = ws.assert_changes(&["maxReplicas: 60"]);
+    assert!(!out.stdout.contains("must be replaced"), "{}", out.stdout);
+    ws.apply();
+    assert!(std::fs::read_to_string(&file).unwrap().contains("maxReplicas: 60"));
+    ws.assert_no_changes();
+
+    // Moving the file removes the old one.
+    let moved = out_dir(&ws).join("moved/api.yaml");
+    ws.write_config(&api_hpa(&moved, 60));
+    ws.apply();
+    assert!(moved.exists() && !file.exists());
+    ws.destroy();
+    assert!(!moved.exists());
+}
+
+#[test]
+fn worker_hpa_served_by_the_adapter() {
+    let ws = Workspace::empty();
+    let dir = out_dir(&ws);
+    ws.write_config(&worker(&dir, "celery_queue_depth"));
+    ws.apply();
+    let hpa = ws.attrs("autoscale_hpa_manifest.worker");
+    assert_golden("worker-hpa.yaml", hpa["yaml"].as_str().unwrap());
+    let adapter = ws.attrs("autoscale_prometheus_adapter_manifest.celery");
+    assert_golden("prometheus-adapter.yaml", adapter["yaml"].as_str().unwrap());
+    assert_eq!(adapter["external_metric_names"], serde_json::json!(["celery_queue_depth"]));
+    ws.assert_no_changes();
+
+    // Renaming the adapter's metric breaks the worker HPA: caught at plan, nothing written.
+    ws.write_config(&worker(&dir, "celery_queue_length"));
+    let out = ws.plan(&[]);
+    assert_eq!(out.code, 1, "{}", out.text());
+    let text = out.text();
+    assert!(text.contains("External metric not served by the adapter") && text.contains("celery_queue_length"), "{text}");
+    assert!(text.contains("name") && text.contains("\"celery_queue_depth\""), "{text}");
+    ws.write_config(&worker(&dir, "celery_queue_depth"));
+    ws.destroy();
+}
+
+#[test]
+fn templates_dir_overrides_the_builtin_template_and_output_is_still_checked() {
+    let ws = Workspace::empty();
+    let templates = ws.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let builtin = std::fs::read_to_string(repo_root().join("templates/hpa.yaml.hbs")).unwrap();
+    std::fs::write(templates.join("hpa.yaml.hbs"), builtin.replace("kind: HorizontalPodAutoscaler\n", "kind: HorizontalPodAutoscaler\n# reviewed by the platform team\n")).unwrap();
+    let file = out_dir(&ws).join("api.yaml");
+    let header = format!(
+        "terraform {{\n  required_providers {{\n    autoscale = {{ source = \"autoscale/autoscale\" }}\n  }}\n}}\n\nprovider \"autoscale\" {{\n  templates_dir = \"{}\"\n}}\n",
+        templates.display()
+    );
+    ws.write_raw_config(&format!("{header}{}", api_hpa(&file, 50)));
+    ws.apply();
+    assert!(std::fs::read_to_string(&file).unwrap().contains("# reviewed by the platform team"));
+    ws.assert_no_changes();
+
+    // A template producing an invalid HPA fails the plan.
+    std::fs::write(templates.join("hpa.yaml.hbs"), builtin.replace("maxReplicas: {{yaml spec.maxReplicas}}", "maxReplicas: 0")).unwrap();
+    let out = ws.plan(&[]);
+    assert_eq!(out.code, 1, "{}", out.text());
+    assert!(out.text().contains("The rendered HorizontalPodAutoscaler is invalid") && out.text().contains("max_replicas"), "{}", out.text());
+    std::fs::write(templates.join("hpa.yaml.hbs"), &builtin).unwrap();
+    ws.destroy();
+}
+
+/// Each bad configuration fails at plan with the attribute and the rule in the message.
+#[test]
+fn bad_input_fails_at_plan_naming_the_attribute() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("max_replicas = 50", "max_replicas = 0", &["max_replicas", "must be at least 1"]),
+        ("min_replicas = 2", "min_replicas = 60", &["max_replicas", "greater than or equal to min_replicas"]),
+        ("min_replicas = 2", "min_replicas = 0", &["min_replicas", "at least 1"]),
+        ("stabilization_window_seconds = 300", "stabilization_window_seconds = 3601", &["stabilization_window_seconds", "between 0 and 3600"]),
+        ("period_seconds = 15\n      }\n    }\n  }", "period_seconds = 1801\n      }\n    }\n  }", &["period_seconds", "between 1 and 1800"]),
+        ("select_policy                = \"Max\"", "select_policy = \"Largest\"", &["select_policy", "must be one of"]),
+        ("type           = \"Pods\"", "type = \"Nodes\"", &["type", "must be one of"]),
+        ("value          = 4", "value = 0", &["value", "at least 1"]),
+        ("name         = \"api\"", "name = \"API_v2\"", &["name", "not a valid Kubernetes name"]),
+        ("\"app.kubernetes.io/name\" = \"api\"", "\"bad key!\" = \"api\"", &["labels", "not a valid label key"]),
+        ("name                = \"memory\"\n    average_utilization = 80", "name = \"memory\"\n    average_utilization = 80\n    average_value = \"1Gi\"", &["average_value", "exactly one of"]),
+        ("type                = \"Resource\"\n    name                = \"memory\"", "type = \"External\"\n    name = \"memory\"", &["average_utilization", "only for Resource and ContainerResource"]),
+        ("average_utilization = 80", "average_utilization = 0", &["average_utilization", "greater than 0"]),
+    ];
+    let ws = Workspace::empty();
+    let file = out_dir(&ws).join("api.yaml");
+    let good = api_hpa(&file, 50);
+    for (from, to, expect) in cases {
+        assert!(good.contains(from), "case {from:?} does not apply");
+        ws.write_config(&good.replacen(from, to, 1));
+        let out = ws.plan(&[]);
+        assert_eq!(out.code, 1, "{to:?} should fail the plan:\n{}", out.text());
+        let text = out.text();
+        // Terraform wraps long messages: compare with whitespace collapsed.
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in *expect {
+            assert!(flat.contains(needle), "{to:?}: the error does not mention {needle:?}:\n{text}");
+        }
+        assert!(!text.contains("panic") && !text.contains("Provider bug"), "{text}");
+        assert_eq!(text.matches("Error: ").count(), 1, "{to:?}: one mistake, one error:\n{text}");
+    }
+    // A policy-less rules block is refused too.
+    let no_policy = good.replace(
+        "      stabilization_window_seconds = 300\n      policy {\n        type           = \"Percent\"\n        value          = 50\n        period_seconds = 15\n      }\n",
+        "      stabilization_window_seconds = 300\n",
+    );
+    assert_ne!(no_policy, good);
+    ws.write_config(&no_policy);
+    let out = ws.plan(&[]);
+    assert_eq!(out.code, 1, "{}", out.text());
+    assert!(out.text().contains("policy"), "{}", out.text());
+    assert!(!file.exists(), "a failed plan wrote the file");
+}
