@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+# Every process this run starts inherits this marker, so leftovers can be found by it alone.
+export AUTOSCALE_TEST_RUN="run-$$-$(date +%s%N)"
 log=$(mktemp)
 PYTHONPATH="$root/emulator" .tools/venv/bin/python -m autoscale_emulator --quiet >"$log" 2>&1 &
 emulator_pid=$!
@@ -45,9 +47,16 @@ cargo test --workspace --all-targets ${CARGO_TEST_ARGS:-} || status=1
 
 echo "== leftover processes"
 sleep 1
-if pgrep -f 'terraform-provider-autoscale|examples/example_provider' >/dev/null; then
-  pgrep -af 'terraform-provider-autoscale|examples/example_provider' || true
-  echo "a provider process was left behind" >&2
+leftovers=""
+for environ in /proc/[0-9]*/environ; do
+  pid=${environ#/proc/}; pid=${pid%/environ}
+  [ "$pid" = "$$" ] || [ "$pid" = "$emulator_pid" ] || [ "$pid" = "$BASHPID" ] && continue
+  if tr '\0' '\n' <"$environ" 2>/dev/null | grep -qx "AUTOSCALE_TEST_RUN=$AUTOSCALE_TEST_RUN"; then
+    leftovers="$leftovers $pid:$(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | cut -c1-120)"
+  fi
+done
+if [ -n "$leftovers" ]; then
+  echo "processes left behind by the tests:$leftovers" >&2
   status=1
 else
   echo "none"

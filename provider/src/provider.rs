@@ -42,13 +42,13 @@ pub fn provider_schema() -> Schema {
             Attribute::int("max_retries")
                 .optional()
                 .validator(validate::int_between(1, 100))
-                .description("Attempts per AWS call, counting the first, before an error is returned. Defaults to `25`."),
+                .description("Attempts per AWS call, counting the first, before an error is returned. Defaults to `AWS_MAX_ATTEMPTS`, else `25`."),
         )
         .attribute(
             Attribute::string("retry_mode")
                 .optional()
                 .validator(validate::one_of(["standard", "adaptive"]))
-                .description("How retries back off: `standard` (exponential backoff with jitter) or `adaptive` (also rate-limits the client after throttling). Defaults to `standard`."),
+                .description("How retries back off: `standard` (exponential backoff with jitter) or `adaptive` (also rate-limits the client after throttling). Defaults to `AWS_RETRY_MODE`, else `standard`."),
         )
         .attribute(Attribute::string("templates_dir").optional().description(
             "Directory of handlebars templates overriding the built-in manifest templates (same file names as `templates/` in the provider's repository). Rendered output is still validated.",

@@ -178,8 +178,9 @@ pub fn aws() -> &'static Clients {
 
 /// Creates an EKS cluster directly through the API (clusters are not this provider's business).
 pub fn create_cluster(name: &str) {
+    let clients = aws(); // initialised outside `run`: it runs a future of its own
     run(async {
-        aws()
+        clients
             .eks
             .create_cluster()
             .name(name)

@@ -55,8 +55,14 @@ impl Clients {
     /// # Errors
     /// When no region can be found.
     pub async fn new(settings: AwsSettings, templates_dir: Option<PathBuf>) -> Result<Self, ConfigError> {
-        let attempts = settings.max_retries.unwrap_or(DEFAULT_MAX_ATTEMPTS);
-        let retry = if settings.adaptive_retries { RetryConfig::adaptive() } else { RetryConfig::standard() }
+        // The provider block wins; then the SDKs' own variables; then the AWS provider's default.
+        let attempts = settings
+            .max_retries
+            .or_else(|| std::env::var("AWS_MAX_ATTEMPTS").ok().and_then(|v| v.trim().parse().ok()))
+            .unwrap_or(DEFAULT_MAX_ATTEMPTS)
+            .clamp(1, 100);
+        let adaptive = settings.adaptive_retries || std::env::var("AWS_RETRY_MODE").is_ok_and(|m| m.trim() == "adaptive");
+        let retry = if adaptive { RetryConfig::adaptive() } else { RetryConfig::standard() }
             .with_max_attempts(attempts)
             .with_initial_backoff(std::time::Duration::from_millis(200))
             .with_max_backoff(std::time::Duration::from_secs(20));
