@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use tfplugin::provider::Resource;
 
+pub mod spot_node_group;
+
 /// Every resource type the provider offers.
 pub fn all() -> Vec<Arc<dyn Resource>> {
-    vec![]
+    vec![Arc::new(spot_node_group::SpotNodeGroup)]
 }
