@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use aws_sdk_eks::operation::delete_nodegroup::DeleteNodegroupError;
 use aws_sdk_eks::types::{
     AmiTypes, CapacityTypes, LaunchTemplateSpecification, Nodegroup, NodegroupScalingConfig, NodegroupStatus, NodegroupUpdateConfig, Taint,
     UpdateLabelsPayload, UpdateStatus, UpdateTaintsPayload,
@@ -251,6 +252,7 @@ pub async fn delete_node_group(client: &aws_sdk_eks::Client, cluster: &str, name
     match client.delete_nodegroup().cluster_name(cluster).nodegroup_name(name).send().await {
         Ok(_) => Ok(()),
         Err(err) if error_code(&err) == Some("ResourceNotFoundException") => Ok(()),
+        Err(err) if matches!(err.as_service_error(), Some(DeleteNodegroupError::ResourceNotFoundException(_))) => Ok(()),
         Err(err) => Err(EksError::Delete { id: node_group_id(cluster, name), message: error_text(&err) }),
     }
 }

@@ -650,32 +650,32 @@ fn validate_scaling(scaling: Option<&Value>, diags: &mut Diagnostics) {
     let min = known_i64(scaling.get("min_size"));
     let max = known_i64(scaling.get("max_size"));
     let desired = known_i64(scaling.get("desired_size"));
-    if let (Some(min), Some(max)) = (min, max) {
-        if min > max {
-            diags.error_at(
-                path.clone().attr("min_size"),
-                "min_size is greater than max_size",
-                format!("scaling.min_size is {min} but scaling.max_size is {max}: the group could never be sized."),
-            );
-        }
+    if let (Some(min), Some(max)) = (min, max)
+        && min > max
+    {
+        diags.error_at(
+            path.clone().attr("min_size"),
+            "min_size is greater than max_size",
+            format!("scaling.min_size is {min} but scaling.max_size is {max}: the group could never be sized."),
+        );
     }
-    if let (Some(min), Some(desired)) = (min, desired) {
-        if desired < min {
-            diags.error_at(
-                path.clone().attr("desired_size"),
-                "desired_size is below min_size",
-                format!("scaling.desired_size is {desired} but scaling.min_size is {min}: the desired size must lie between min_size and max_size."),
-            );
-        }
+    if let (Some(min), Some(desired)) = (min, desired)
+        && desired < min
+    {
+        diags.error_at(
+            path.clone().attr("desired_size"),
+            "desired_size is below min_size",
+            format!("scaling.desired_size is {desired} but scaling.min_size is {min}: the desired size must lie between min_size and max_size."),
+        );
     }
-    if let (Some(max), Some(desired)) = (max, desired) {
-        if desired > max {
-            diags.error_at(
-                path.attr("desired_size"),
-                "desired_size is above max_size",
-                format!("scaling.desired_size is {desired} but scaling.max_size is {max}: the desired size must lie between min_size and max_size."),
-            );
-        }
+    if let (Some(max), Some(desired)) = (max, desired)
+        && desired > max
+    {
+        diags.error_at(
+            path.attr("desired_size"),
+            "desired_size is above max_size",
+            format!("scaling.desired_size is {desired} but scaling.max_size is {max}: the desired size must lie between min_size and max_size."),
+        );
     }
 }
 
@@ -726,10 +726,10 @@ fn validate_labels(labels: Option<&Value>, diags: &mut Diagnostics) {
         if let Err(why) = check_label_key(key) {
             diags.error_at(path.clone(), "Invalid Kubernetes label key", format!("Label key {key:?} {why}"));
         }
-        if let Some(value) = known_str(Some(value)) {
-            if let Err(why) = check_label_value(value) {
-                diags.error_at(path, "Invalid Kubernetes label value", format!("The value of label {key:?}, {value:?}, {why}"));
-            }
+        if let Some(value) = known_str(Some(value))
+            && let Err(why) = check_label_value(value)
+        {
+            diags.error_at(path, "Invalid Kubernetes label value", format!("The value of label {key:?}, {value:?}, {why}"));
         }
     }
 }
@@ -747,15 +747,15 @@ fn validate_taints(taints: Option<&Value>, diags: &mut Diagnostics) {
     for (i, taint) in items.iter().enumerate() {
         let path = AttributePath::root("taint").index(i);
         let key = known_str(taint.get("key"));
-        if let Some(key) = key {
-            if let Err(why) = check_label_key(key) {
-                diags.error_at(path.clone().attr("key"), "Invalid taint key", format!("Taint key {key:?} {why}"));
-            }
+        if let Some(key) = key
+            && let Err(why) = check_label_key(key)
+        {
+            diags.error_at(path.clone().attr("key"), "Invalid taint key", format!("Taint key {key:?} {why}"));
         }
-        if let Some(value) = known_str(taint.get("value")) {
-            if let Err(why) = check_label_value(value) {
-                diags.error_at(path.clone().attr("value"), "Invalid taint value", format!("Taint value {value:?} {why}"));
-            }
+        if let Some(value) = known_str(taint.get("value"))
+            && let Err(why) = check_label_value(value)
+        {
+            diags.error_at(path.clone().attr("value"), "Invalid taint value", format!("Taint value {value:?} {why}"));
         }
         if let (Some(key), Some(effect)) = (key, known_str(taint.get("effect"))) {
             let pair = (key.to_string(), effect.to_string());
@@ -1050,8 +1050,17 @@ fn ordered_taints(live: &[Taint], order: &[TaintModel]) -> Vec<TaintModel> {
             effect: t.effect().map(|e| e.as_str().to_string()).unwrap_or_default(),
         })
         .collect();
-    let position = |t: &TaintModel| order.iter().position(|o| o.key == t.key && o.effect == t.effect).unwrap_or(usize::MAX);
-    taints.sort_by_key(position); // stable: unknown ones keep AWS's order
+    let slot = |t: &TaintModel| order.iter().position(|o| o.key == t.key && o.effect == t.effect);
+    for taint in &mut taints {
+        // AWS drops an empty value; keep `value = ""` as configured instead of a diff.
+        if taint.value.is_none()
+            && let Some(i) = slot(taint)
+        {
+            taint.value.clone_from(&order[i].value);
+            taint.value = taint.value.take().filter(String::is_empty);
+        }
+    }
+    taints.sort_by_key(|t| slot(t).unwrap_or(usize::MAX)); // stable: unknown ones keep AWS's order
     taints
 }
 
@@ -1171,4 +1180,646 @@ fn tag_changes(prior: Option<&BTreeMap<String, String>>, planned: Option<&BTreeM
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use aws_sdk_eks::operation::create_nodegroup::CreateNodegroupOutput;
+    use aws_sdk_eks::operation::delete_nodegroup::DeleteNodegroupError;
+    use aws_sdk_eks::operation::describe_nodegroup::{DescribeNodegroupError, DescribeNodegroupOutput};
+    use aws_sdk_eks::operation::describe_update::DescribeUpdateOutput;
+    use aws_sdk_eks::operation::update_nodegroup_config::UpdateNodegroupConfigOutput;
+    use aws_sdk_eks::types::error::ResourceNotFoundException;
+    use aws_sdk_eks::types::{
+        ErrorCode, ErrorDetail, Issue, NodegroupHealth, NodegroupIssueCode, NodegroupResources, NodegroupStatus, AutoScalingGroup, Update, UpdateStatus,
+    };
+    use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+    use tfplugin::schema::Nesting;
+
+    use super::*;
+
+    // --- fixtures -------------------------------------------------------------------------
+
+    fn model() -> NodeGroupModel {
+        NodeGroupModel {
+            cluster_name: Some("c1".into()),
+            node_group_name: Some("spot".into()),
+            node_role_arn: Some("arn:aws:iam::123456789012:role/node".into()),
+            subnet_ids: Some(vec!["subnet-1".into(), "subnet-2".into()]),
+            instance_types: Some(vec!["c5.xlarge".into(), "c5a.xlarge".into()]),
+            capacity_type: Some("SPOT".into()),
+            scaling: Some(ScalingModel { min_size: Some(1), max_size: Some(5), desired_size: Some(2) }),
+            desired_size_policy: Some("initial".into()),
+            labels: Some([("workload".to_string(), "batch".to_string())].into()),
+            taint: Some(vec![TaintModel { key: "workload".into(), value: Some("batch".into()), effect: "NO_SCHEDULE".into() }]),
+            ..NodeGroupModel::default()
+        }
+    }
+
+    fn config(change: impl FnOnce(&mut NodeGroupModel)) -> Value {
+        let mut m = model();
+        change(&mut m);
+        value_of(&m).unwrap()
+    }
+
+    /// Sets a value at `path` (attributes only) inside an object.
+    fn set(mut value: Value, path: &[&str], to: Value) -> Value {
+        fn walk(v: &mut Value, path: &[&str], to: Value) {
+            if let (Value::Object(fields), Some((first, rest))) = (v, path.split_first()) {
+                if rest.is_empty() {
+                    fields.insert((*first).to_string(), to);
+                } else if let Some(inner) = fields.get_mut(*first) {
+                    walk(inner, rest, to);
+                }
+            }
+        }
+        walk(&mut value, path, to);
+        value
+    }
+
+    fn errors(diags: &Diagnostics) -> Vec<(String, String)> {
+        diags.iter().filter(|d| d.is_error()).map(|d| (d.path.as_ref().map(ToString::to_string).unwrap_or_default(), d.summary.clone())).collect()
+    }
+
+    fn warnings(diags: &Diagnostics) -> Vec<String> {
+        diags.iter().filter(|d| !d.is_error()).map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default()).collect()
+    }
+
+    fn described(status: NodegroupStatus) -> Nodegroup {
+        group_builder(status).build()
+    }
+
+    fn group_builder(status: NodegroupStatus) -> aws_sdk_eks::types::builders::NodegroupBuilder {
+        Nodegroup::builder()
+            .cluster_name("c1")
+            .nodegroup_name("spot")
+            .nodegroup_arn("arn:aws:eks:us-east-1:123456789012:nodegroup/c1/spot/uuid-1")
+            .status(status)
+            .capacity_type(CapacityTypes::Spot)
+            .ami_type(AmiTypes::Al2023X8664Standard)
+            .node_role("arn:aws:iam::123456789012:role/node")
+            .subnets("subnet-1")
+            .subnets("subnet-2")
+            .instance_types("c5.xlarge")
+            .instance_types("c5a.xlarge")
+            .scaling_config(NodegroupScalingConfig::builder().min_size(1).max_size(5).desired_size(4).build())
+            .labels("workload", "batch")
+            .taints(Taint::builder().key("other").effect(TaintEffect::NoExecute).build())
+            .taints(Taint::builder().key("workload").value("batch").effect(TaintEffect::NoSchedule).build())
+            .disk_size(20)
+            .version("1.33")
+            .release_version("1.33.0-20250101")
+            .update_config(NodegroupUpdateConfig::builder().max_unavailable(1).build())
+            .resources(NodegroupResources::builder().auto_scaling_groups(AutoScalingGroup::builder().name("eks-spot-uuid-1").build()).build())
+    }
+
+    fn mocked_clients(rules: &[&Rule]) -> Arc<Clients> {
+        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+        for rule in rules {
+            interceptor = interceptor.with_rule(rule);
+        }
+        let credentials = aws_sdk_eks::config::Credentials::new("a", "b", None, None, "test");
+        let eks = aws_sdk_eks::Client::from_conf(
+            aws_sdk_eks::Config::builder()
+                .behavior_version(aws_sdk_eks::config::BehaviorVersion::latest())
+                .region(aws_sdk_eks::config::Region::new("us-east-1"))
+                .credentials_provider(credentials.clone())
+                .http_client(create_mock_http_client())
+                .interceptor(interceptor)
+                .build(),
+        );
+        let autoscaling = aws_sdk_autoscaling::Client::from_conf(
+            aws_sdk_autoscaling::Config::builder()
+                .behavior_version(aws_sdk_autoscaling::config::BehaviorVersion::latest())
+                .region(aws_sdk_autoscaling::config::Region::new("us-east-1"))
+                .credentials_provider(credentials)
+                .http_client(create_mock_http_client())
+                .build(),
+        );
+        Arc::new(Clients { eks, autoscaling, region: "us-east-1".into(), templates_dir: None })
+    }
+
+    fn context(clients: Arc<Clients>, cancel: tokio_util::sync::CancellationToken) -> Context {
+        Context::new(Some(clients), cancel, TYPE_NAME)
+    }
+
+    fn describe_always(
+        status: NodegroupStatus,
+        change: impl Fn(aws_sdk_eks::types::builders::NodegroupBuilder) -> aws_sdk_eks::types::builders::NodegroupBuilder + Send + Sync + 'static,
+    ) -> Rule {
+        mock!(aws_sdk_eks::Client::describe_nodegroup)
+            .sequence()
+            .output(move || DescribeNodegroupOutput::builder().nodegroup(change(group_builder(status.clone())).build()).build())
+            .repeatedly()
+            .build()
+    }
+
+    // --- schema ---------------------------------------------------------------------------
+
+    #[test]
+    fn every_attribute_and_block_is_documented() {
+        fn check(block: &Block, path: &str) {
+            assert!(!block.description.is_empty(), "block {path} has no description");
+            for attribute in &block.attributes {
+                assert!(!attribute.description.is_empty(), "{path}.{} has no description", attribute.name);
+            }
+            for nested in &block.blocks {
+                check(&nested.block, &format!("{path}.{}", nested.type_name));
+            }
+        }
+        check(&schema().block, TYPE_NAME);
+        let scaling = schema().block.block_named("scaling").map(|b| (b.nesting, b.min_items, b.max_items));
+        assert_eq!(scaling, Some((Nesting::Single, 1, 1)));
+    }
+
+    #[test]
+    fn model_round_trips_through_the_schema_type() {
+        let value = config(|m| {
+            m.update_config = Some(UpdateConfigModel { max_unavailable: None, max_unavailable_percentage: Some(33) });
+            m.launch_template = Some(LaunchTemplateModel { id: Some("lt-1".into()), name: None, version: Some("3".into()) });
+        });
+        let conformed = value.clone().conform(&schema().value_type(), &AttributePath::empty()).unwrap();
+        assert_eq!(model_of(&conformed).unwrap(), model_of(&value).unwrap());
+    }
+
+    // --- validation -----------------------------------------------------------------------
+
+    #[test]
+    fn a_valid_group_passes() {
+        assert!(validate_node_group(&config(|_| {})).is_empty());
+    }
+
+    #[test]
+    fn sizes_are_checked_with_paths() {
+        let cases = [
+            ((3, 5, 2), vec![("scaling.desired_size", "desired_size is below min_size")]),
+            ((1, 5, 9), vec![("scaling.desired_size", "desired_size is above max_size")]),
+            ((6, 5, 6), vec![("scaling.min_size", "min_size is greater than max_size"), ("scaling.desired_size", "desired_size is above max_size")]),
+        ];
+        for ((min, max, desired), expected) in cases {
+            let diags = validate_node_group(&config(|m| m.scaling = Some(ScalingModel { min_size: Some(min), max_size: Some(max), desired_size: Some(desired) })));
+            let expected: Vec<(String, String)> = expected.into_iter().map(|(p, s)| (p.to_string(), s.to_string())).collect();
+            assert_eq!(errors(&diags), expected, "{min}/{max}/{desired}");
+        }
+        // The schema's own validators: max_size >= 1, min_size >= 0.
+        let mut diags = Diagnostics::new();
+        let value = config(|m| m.scaling = Some(ScalingModel { min_size: Some(-1), max_size: Some(0), desired_size: Some(0) }));
+        tfplugin::schema::validate_config(&schema().block, &value, &AttributePath::empty(), &mut diags);
+        let paths: Vec<String> = errors(&diags).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(paths, vec!["scaling.min_size", "scaling.max_size"]);
+    }
+
+    #[test]
+    fn unknown_values_are_skipped() {
+        let value = set(config(|m| m.scaling = Some(ScalingModel { min_size: Some(3), max_size: Some(5), desired_size: Some(1) })), &["scaling", "min_size"], Value::Unknown);
+        assert!(validate_node_group(&value).is_empty());
+        let value = set(config(|_| {}), &["instance_types"], Value::List(vec![Value::Unknown, Value::from("c5n.xlarge")]));
+        assert!(validate_node_group(&value).is_empty(), "the first type is unknown: no size check");
+        for attribute in ["labels", "taint", "tags", "scaling", "instance_types", "launch_template", "update_config"] {
+            assert!(validate_node_group(&set(config(|_| {}), &[attribute], Value::Unknown)).is_empty(), "{attribute}");
+        }
+        assert!(validate_node_group(&Value::Unknown).is_empty());
+    }
+
+    #[test]
+    fn instance_types_must_be_present_and_unique() {
+        let diags = validate_node_group(&config(|m| m.instance_types = Some(vec![])));
+        assert_eq!(errors(&diags), vec![("instance_types".to_string(), "No instance types".to_string())]);
+        let diags = validate_node_group(&config(|m| m.instance_types = Some(vec!["c5.xlarge".into(), "m5.large".into(), "c5.xlarge".into()])));
+        assert_eq!(errors(&diags), vec![("instance_types[2]".to_string(), "Duplicate instance type".to_string())]);
+    }
+
+    #[test]
+    fn mixed_sizes_warn_on_the_odd_type() {
+        // The seed's group: c5n.xlarge has 10.5 GiB, the others 8 GiB.
+        let diags = validate_node_group(&config(|m| {
+            m.instance_types = Some(["c5.xlarge", "c5a.xlarge", "c5n.xlarge", "c5d.xlarge"].map(String::from).to_vec());
+        }));
+        assert!(errors(&diags).is_empty());
+        assert_eq!(warnings(&diags), vec!["instance_types[2]"]);
+        let detail = &diags.iter().next().unwrap().detail;
+        assert!(detail.contains("c5n.xlarge has 4 vCPU and 10.5 GiB") && detail.contains("c5.xlarge, has 4 vCPU and 8 GiB"), "{detail}");
+        // Unknown types skip the check.
+        let diags = validate_node_group(&config(|m| m.instance_types = Some(vec!["c5.xlarge".into(), "g9.mega".into()])));
+        assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn taints_are_checked() {
+        let taint = |key: &str, value: Option<&str>, effect: &str| TaintModel { key: key.into(), value: value.map(String::from), effect: effect.into() };
+        let diags = validate_node_group(&config(|m| {
+            m.taint = Some(vec![
+                taint("workload", Some("batch"), "NO_SCHEDULE"),
+                taint("workload", Some("other"), "NO_SCHEDULE"),
+                taint("workload", None, "NO_EXECUTE"),
+                taint("bad key", None, "NO_SCHEDULE"),
+                taint("ok", Some("-bad"), "NO_SCHEDULE"),
+            ]);
+        }));
+        assert_eq!(
+            errors(&diags),
+            vec![
+                ("taint[1]".to_string(), "Duplicate taint".to_string()),
+                ("taint[3].key".to_string(), "Invalid taint key".to_string()),
+                ("taint[4].value".to_string(), "Invalid taint value".to_string()),
+            ]
+        );
+        let diags = validate_node_group(&config(|m| m.taint = Some((0..51).map(|i| taint(&format!("k{i}"), None, "NO_SCHEDULE")).collect())));
+        assert_eq!(errors(&diags), vec![("taint".to_string(), "Too many taints".to_string())]);
+        let diags = validate_node_group(&config(|m| m.taint = Some((0..50).map(|i| taint(&format!("k{i}"), None, "NO_SCHEDULE")).collect())));
+        assert!(diags.is_empty());
+        // The effect is checked by the schema.
+        let mut diags = Diagnostics::new();
+        tfplugin::schema::validate_config(&schema().block, &config(|m| m.taint = Some(vec![taint("a", None, "NoSchedule")])), &AttributePath::empty(), &mut diags);
+        assert_eq!(errors(&diags), vec![("taint[0].effect".to_string(), "Invalid value".to_string())]);
+    }
+
+    #[test]
+    fn label_syntax_follows_kubernetes() {
+        for key in ["workload", "cost-optimization", "example.com/dedicated", "a", "A_b.c-9", "node.kubernetes.io/lifecycle", &"k".repeat(63)] {
+            assert_eq!(check_label_key(key), Ok(()), "{key}");
+        }
+        for key in ["", "-a", "a-", "has space", "a/b/c", "/name", "Example.com/x", "ex_ample.com/x", "a.", &"k".repeat(64), &format!("{}/x", "p".repeat(254))] {
+            assert!(check_label_key(key).is_err(), "{key:?} should be rejected");
+        }
+        for value in ["", "batch", "spot", "1.2.3", "A-b_c", &"v".repeat(63)] {
+            assert_eq!(check_label_value(value), Ok(()), "{value}");
+        }
+        for value in ["-x", "x-", "has space", "a/b", &"v".repeat(64)] {
+            assert!(check_label_value(value).is_err(), "{value:?} should be rejected");
+        }
+        let diags = validate_node_group(&config(|m| m.labels = Some([("bad key".to_string(), "ok".to_string()), ("ok".to_string(), "bad value".to_string())].into())));
+        assert_eq!(
+            errors(&diags),
+            vec![
+                ("labels[\"bad key\"]".to_string(), "Invalid Kubernetes label key".to_string()),
+                ("labels[\"ok\"]".to_string(), "Invalid Kubernetes label value".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_are_checked_by_the_schema() {
+        let check = |value: Value| {
+            let mut diags = Diagnostics::new();
+            tfplugin::schema::validate_config(&schema().block, &value, &AttributePath::empty(), &mut diags);
+            errors(&diags).into_iter().map(|(p, _)| p).collect::<Vec<_>>()
+        };
+        assert!(check(config(|m| m.node_group_name = Some("spot_batch-1".into()))).is_empty());
+        assert_eq!(check(config(|m| m.node_group_name = Some("-spot".into()))), vec!["node_group_name"]);
+        assert_eq!(check(config(|m| m.node_group_name = Some("spot.batch".into()))), vec!["node_group_name"]);
+        assert_eq!(check(config(|m| m.node_group_name = Some("n".repeat(64)))), vec!["node_group_name"]);
+        assert!(check(config(|m| m.node_group_name = Some("n".repeat(63)))).is_empty());
+        assert_eq!(check(config(|m| m.node_group_name = Some(String::new()))), vec!["node_group_name", "node_group_name"]);
+        assert_eq!(
+            check(config(|m| {
+                m.node_group_name = None;
+                m.node_group_name_prefix = Some("p".repeat(38));
+            })),
+            vec!["node_group_name_prefix"]
+        );
+        assert_eq!(check(config(|m| m.node_group_name_prefix = Some("spot-".into()))), vec!["node_group_name"]);
+        assert_eq!(check(config(|m| m.capacity_type = Some("spot".into()))), vec!["capacity_type"]);
+        assert_eq!(check(config(|m| m.ami_type = Some("AL3".into()))), vec!["ami_type"]);
+        assert!(check(config(|m| m.ami_type = Some("BOTTLEROCKET_x86_64".into()))).is_empty());
+    }
+
+    #[test]
+    fn launch_template_update_config_and_tags_are_checked() {
+        let lt = |id: Option<&str>, name: Option<&str>| Some(LaunchTemplateModel { id: id.map(String::from), name: name.map(String::from), version: Some("1".into()) });
+        assert!(validate_node_group(&config(|m| m.launch_template = lt(Some("lt-1"), None))).is_empty());
+        assert_eq!(errors(&validate_node_group(&config(|m| m.launch_template = lt(None, None)))), vec![("launch_template".to_string(), "Launch template not named".to_string())]);
+        assert_eq!(errors(&validate_node_group(&config(|m| m.launch_template = lt(Some("lt-1"), Some("x"))))), vec![("launch_template.name".to_string(), "Conflicting attributes".to_string())]);
+        let diags = validate_node_group(&config(|m| {
+            m.launch_template = lt(None, Some("x"));
+            m.disk_size = Some(50);
+        }));
+        assert_eq!(errors(&diags), vec![("disk_size".to_string(), "disk_size with a launch template".to_string())]);
+
+        assert_eq!(errors(&validate_node_group(&config(|m| m.update_config = Some(UpdateConfigModel::default())))), vec![("update_config".to_string(), "Empty update_config".to_string())]);
+        let mut diags = Diagnostics::new();
+        let both = config(|m| m.update_config = Some(UpdateConfigModel { max_unavailable: Some(1), max_unavailable_percentage: Some(10) }));
+        tfplugin::schema::validate_config(&schema().block, &both, &AttributePath::empty(), &mut diags);
+        assert_eq!(errors(&diags), vec![("update_config.max_unavailable".to_string(), "Conflicting attributes".to_string())]);
+
+        let diags = validate_node_group(&config(|m| m.tags = Some([("aws:x".to_string(), "1".to_string()), ("v".to_string(), "x".repeat(257))].into())));
+        assert_eq!(
+            errors(&diags),
+            vec![("tags[\"aws:x\"]".to_string(), "Reserved tag key".to_string()), ("tags[\"v\"]".to_string(), "Tag value too long".to_string())]
+        );
+    }
+
+    // --- ids and names --------------------------------------------------------------------
+
+    #[test]
+    fn import_ids() {
+        assert_eq!(parse_import_id("prod:spot-batch"), Ok(("prod".to_string(), "spot-batch".to_string())));
+        for bad in ["prod", "prod:", ":spot", "a:b:c", ""] {
+            assert!(parse_import_id(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn generated_names_fit_eks() {
+        let a = generated_name("spot-");
+        let b = generated_name("spot-");
+        assert_ne!(a, b);
+        assert!(a.starts_with("spot-") && a.len() == 5 + GENERATED_SUFFIX_LENGTH, "{a}");
+        let longest = generated_name(&"p".repeat(MAX_NAME_LENGTH - GENERATED_SUFFIX_LENGTH));
+        assert_eq!(longest.len(), MAX_NAME_LENGTH);
+        assert!(regex_free_name_check(&longest));
+    }
+
+    fn regex_free_name_check(name: &str) -> bool {
+        name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') && name.as_bytes()[0].is_ascii_alphanumeric()
+    }
+
+    // --- flatten --------------------------------------------------------------------------
+
+    #[test]
+    fn flatten_keeps_the_configured_desired_size_under_initial() {
+        let state = flatten(&described(NodegroupStatus::Active), &model());
+        assert_eq!(state.scaling, Some(ScalingModel { min_size: Some(1), max_size: Some(5), desired_size: Some(2) }));
+        assert_eq!(state.current_desired_size, Some(4));
+        assert_eq!(state.id.as_deref(), Some("c1:spot"));
+        assert_eq!(state.asg_names, Some(vec!["eks-spot-uuid-1".to_string()]));
+        assert_eq!(state.status.as_deref(), Some("ACTIVE"));
+        assert_eq!(state.update_config, None, "not configured, not managed");
+    }
+
+    #[test]
+    fn flatten_reports_the_live_desired_size_under_enforce() {
+        let base = NodeGroupModel { desired_size_policy: Some("enforce".into()), ..model() };
+        let state = flatten(&described(NodegroupStatus::Active), &base);
+        assert_eq!(state.scaling.and_then(|s| s.desired_size), Some(4));
+    }
+
+    #[test]
+    fn flatten_orders_taints_like_the_configuration() {
+        let base = NodeGroupModel {
+            taint: Some(vec![
+                TaintModel { key: "workload".into(), value: Some("batch".into()), effect: "NO_SCHEDULE".into() },
+                TaintModel { key: "other".into(), value: None, effect: "NO_EXECUTE".into() },
+            ]),
+            ..model()
+        };
+        let state = flatten(&described(NodegroupStatus::Active), &base);
+        assert_eq!(state.taint, base.taint);
+        // An empty value as configured, though AWS reports none.
+        let base = NodeGroupModel { taint: Some(vec![TaintModel { key: "other".into(), value: Some(String::new()), effect: "NO_EXECUTE".into() }]), ..model() };
+        let state = flatten(&described(NodegroupStatus::Active), &base);
+        assert_eq!(state.taint.map(|t| t[0].value.clone()), Some(Some(String::new())));
+        // Taints added outside Terraform come last.
+        let state = flatten(&described(NodegroupStatus::Active), &model());
+        let keys: Vec<String> = state.taint.unwrap().into_iter().map(|t| t.key).collect();
+        assert_eq!(keys, vec!["workload", "other"]);
+    }
+
+    #[test]
+    fn flatten_after_import_fills_everything_from_aws() {
+        let stub = NodeGroupModel { id: Some("c1:spot".into()), cluster_name: Some("c1".into()), node_group_name: Some("spot".into()), ..NodeGroupModel::default() };
+        let state = flatten(&described(NodegroupStatus::Active), &stub);
+        assert_eq!(state.scaling, Some(ScalingModel { min_size: Some(1), max_size: Some(5), desired_size: Some(4) }));
+        assert_eq!(state.desired_size_policy.as_deref(), Some("initial"));
+        assert_eq!(state.update_config, None, "EKS's default is not written");
+        assert_eq!(state.labels, Some([("workload".to_string(), "batch".to_string())].into()));
+        assert_eq!(state.tags, None);
+        assert_eq!(state.taint.map(|t| t.len()), Some(2));
+        let custom = group_builder(NodegroupStatus::Active).update_config(NodegroupUpdateConfig::builder().max_unavailable_percentage(25).build()).build();
+        assert_eq!(flatten(&custom, &stub).update_config, Some(UpdateConfigModel { max_unavailable: None, max_unavailable_percentage: Some(25) }));
+    }
+
+    #[test]
+    fn flatten_keeps_empty_maps_only_when_configured() {
+        let group = Nodegroup::builder().cluster_name("c1").nodegroup_name("spot").build();
+        let state = flatten(&group, &NodeGroupModel { labels: None, tags: Some(BTreeMap::new()), ..model() });
+        assert_eq!(state.labels, None);
+        assert_eq!(state.tags, Some(BTreeMap::new()));
+        assert_eq!(state.taint, Some(vec![]), "a list block is an empty list, never null");
+    }
+
+    // --- diffs ----------------------------------------------------------------------------
+
+    fn sizes(min: i64, max: i64, desired: i64) -> ScalingModel {
+        ScalingModel { min_size: Some(min), max_size: Some(max), desired_size: Some(desired) }
+    }
+
+    fn sent(config: Option<NodegroupScalingConfig>) -> Option<(Option<i32>, Option<i32>, Option<i32>)> {
+        config.map(|c| (c.min_size(), c.max_size(), c.desired_size()))
+    }
+
+    #[test]
+    fn raising_min_size_clamps_the_live_desired_size_in_the_same_call() {
+        // terraform-aws-eks#944: the autoscaler is at 2, the new minimum is 3.
+        let change = scaling_change(&sizes(1, 5, 1), &sizes(3, 5, 3), DesiredSizePolicy::Initial, Some(2));
+        assert_eq!(sent(change), Some((Some(3), Some(5), Some(3))));
+        // Live size above the new minimum: kept, and not sent.
+        let change = scaling_change(&sizes(1, 5, 1), &sizes(3, 5, 3), DesiredSizePolicy::Initial, Some(4));
+        assert_eq!(sent(change), Some((Some(3), Some(5), None)));
+        // Lowering the maximum below the live size.
+        let change = scaling_change(&sizes(1, 5, 1), &sizes(1, 3, 1), DesiredSizePolicy::Initial, Some(5));
+        assert_eq!(sent(change), Some((Some(1), Some(3), Some(3))));
+    }
+
+    #[test]
+    fn initial_policy_never_sends_a_changed_desired_size_alone() {
+        assert_eq!(sent(scaling_change(&sizes(1, 5, 1), &sizes(1, 5, 3), DesiredSizePolicy::Initial, Some(4))), None);
+        assert_eq!(sent(scaling_change(&sizes(1, 5, 1), &sizes(1, 5, 1), DesiredSizePolicy::Initial, Some(4))), None);
+        // Without a live size, the recorded one stands in.
+        assert_eq!(sent(scaling_change(&sizes(1, 5, 1), &sizes(2, 5, 2), DesiredSizePolicy::Initial, None)), Some((Some(2), Some(5), Some(2))));
+    }
+
+    #[test]
+    fn enforce_policy_resets_the_live_desired_size() {
+        assert_eq!(sent(scaling_change(&sizes(1, 5, 4), &sizes(1, 5, 1), DesiredSizePolicy::Enforce, Some(4))), Some((Some(1), Some(5), Some(1))));
+        assert_eq!(sent(scaling_change(&sizes(1, 5, 1), &sizes(1, 5, 1), DesiredSizePolicy::Enforce, Some(1))), None);
+        // The policy switched from initial: the live size differs from the configured one.
+        assert_eq!(sent(scaling_change(&sizes(1, 5, 1), &sizes(1, 5, 1), DesiredSizePolicy::Enforce, Some(3))), Some((Some(1), Some(5), Some(1))));
+    }
+
+    #[test]
+    fn labels_diff_into_adds_and_removes() {
+        let map = |pairs: &[(&str, &str)]| Some(pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect::<BTreeMap<_, _>>());
+        let payload = label_changes(map(&[("a", "1"), ("b", "2")]).as_ref(), map(&[("a", "1"), ("b", "3"), ("c", "4")]).as_ref()).unwrap();
+        let mut added: Vec<_> = payload.add_or_update_labels().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect();
+        added.sort();
+        assert_eq!(added, vec!["b=3", "c=4"]);
+        assert!(payload.remove_labels().is_empty());
+        let payload = label_changes(map(&[("a", "1"), ("b", "2")]).as_ref(), None).unwrap();
+        assert_eq!(payload.remove_labels(), ["a", "b"]);
+        assert!(payload.add_or_update_labels().is_none());
+        assert!(label_changes(map(&[("a", "1")]).as_ref(), map(&[("a", "1")]).as_ref()).is_none());
+    }
+
+    #[test]
+    fn taints_diff_by_key_and_effect() {
+        let t = |key: &str, value: Option<&str>, effect: &str| TaintModel { key: key.into(), value: value.map(String::from), effect: effect.into() };
+        let describe = |taints: &[Taint]| taints.iter().map(|t| format!("{}={}:{}", t.key().unwrap_or(""), t.value().unwrap_or(""), t.effect().map_or("", |e| e.as_str()))).collect::<Vec<_>>();
+        // A new value: add-or-update only.
+        let payload = taint_changes(&[t("w", Some("a"), "NO_SCHEDULE")], &[t("w", Some("b"), "NO_SCHEDULE")]).unwrap();
+        assert_eq!(describe(payload.add_or_update_taints()), vec!["w=b:NO_SCHEDULE"]);
+        assert!(payload.remove_taints().is_empty());
+        // A new effect: a different taint, the old one goes.
+        let payload = taint_changes(&[t("w", Some("a"), "NO_SCHEDULE")], &[t("w", Some("a"), "NO_EXECUTE")]).unwrap();
+        assert_eq!(describe(payload.add_or_update_taints()), vec!["w=a:NO_EXECUTE"]);
+        assert_eq!(describe(payload.remove_taints()), vec!["w=:NO_SCHEDULE"]);
+        // Order alone is no change.
+        let both = [t("a", None, "NO_SCHEDULE"), t("b", None, "NO_EXECUTE")];
+        let reversed = [both[1].clone(), both[0].clone()];
+        assert!(taint_changes(&both, &reversed).is_none());
+    }
+
+    #[test]
+    fn config_change_holds_only_what_changed() {
+        assert!(config_change(&model(), &model(), Some(2)).is_empty());
+        let planned = NodeGroupModel { update_config: Some(UpdateConfigModel { max_unavailable: None, max_unavailable_percentage: Some(20) }), ..model() };
+        let change = config_change(&model(), &planned, Some(2));
+        assert_eq!(change.update_config.and_then(|u| u.max_unavailable_percentage()), Some(20));
+        assert!(change.labels.is_none() && change.taints.is_none() && change.scaling.is_none());
+        // update_config removed from the configuration: left as it is.
+        assert!(config_change(&planned, &model(), Some(2)).is_empty());
+    }
+
+    #[test]
+    fn version_changes() {
+        let prior = NodeGroupModel { version: Some("1.32".into()), release_version: Some("1.32.0-1".into()), ..model() };
+        assert_eq!(version_change(&prior, &prior), None);
+        let planned = NodeGroupModel { version: Some("1.33".into()), release_version: None, ..prior.clone() };
+        assert_eq!(version_change(&prior, &planned).map(|c| (c.version, c.release_version)), Some((Some("1.33".into()), None)));
+        let lt = |v: &str| Some(LaunchTemplateModel { id: Some("lt-1".into()), name: Some("nodes".into()), version: Some(v.into()) });
+        let prior = NodeGroupModel { launch_template: lt("1"), ..prior };
+        let planned = NodeGroupModel { launch_template: lt("2"), force_update_version: Some(true), ..prior.clone() };
+        let change = version_change(&prior, &planned).unwrap();
+        let template = change.launch_template.unwrap();
+        assert_eq!((template.id(), template.name(), template.version(), change.force), (Some("lt-1"), None, Some("2"), true));
+    }
+
+    #[test]
+    fn tags_diff() {
+        let map = |pairs: &[(&str, &str)]| Some(pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect::<BTreeMap<_, _>>());
+        let (set, remove) = tag_changes(map(&[("a", "1"), ("b", "2")]).as_ref(), map(&[("a", "9"), ("c", "3")]).as_ref());
+        let mut set: Vec<_> = set.into_iter().collect();
+        set.sort();
+        assert_eq!(set, vec![("a".to_string(), "9".to_string()), ("c".to_string(), "3".to_string())]);
+        assert_eq!(remove, vec!["b"]);
+    }
+
+    #[test]
+    fn version_follows_release_version_when_unset() {
+        let prior = config(|m| {
+            m.version = Some("1.32".into());
+            m.release_version = Some("1.32.0-1".into());
+        });
+        let config_value = set(set(prior.clone(), &["version"], Value::Null), &["release_version"], Value::from("1.33.0-1"));
+        let mut plan = Plan { prior: prior.clone(), config: config_value, planned: set(prior.clone(), &["release_version"], Value::from("1.33.0-1")), requires_replace: vec![], private: vec![] };
+        plan_version_fields(&mut plan);
+        assert_eq!(plan.planned.get("version"), Some(&Value::Unknown));
+        assert_eq!(plan.planned.get("release_version"), Some(&Value::from("1.33.0-1")));
+    }
+
+    // --- lifecycle against mocked EKS responses ---------------------------------------------
+
+    #[tokio::test]
+    async fn create_failed_keeps_the_group_in_state_with_its_health_issues() {
+        let create = mock!(aws_sdk_eks::Client::create_nodegroup)
+            .then_output(|| CreateNodegroupOutput::builder().nodegroup(described(NodegroupStatus::Creating)).build());
+        let describe = describe_always(NodegroupStatus::CreateFailed, |g| {
+            g.health(
+                    NodegroupHealth::builder()
+                        .issues(
+                            Issue::builder()
+                                .code(NodegroupIssueCode::AsgInstanceLaunchFailures)
+                                .message("Could not launch Spot Instances. UnfulfillableCapacity")
+                                .resource_ids("eks-spot-uuid-1")
+                                .build(),
+                        )
+                        .build(),
+                )
+        });
+        let ctx = context(mocked_clients(&[&create, &describe]), tokio_util::sync::CancellationToken::new());
+        let planned = value_of(&model()).unwrap();
+        let result = SpotNodeGroup.create(&ctx, &planned, &planned).await;
+        let state = model_of(&result.state).unwrap();
+        assert_eq!(state.status.as_deref(), Some("CREATE_FAILED"));
+        assert_eq!(state.arn.as_deref(), Some("arn:aws:eks:us-east-1:123456789012:nodegroup/c1/spot/uuid-1"));
+        let error = result.diags.iter().find(|d| d.is_error()).unwrap();
+        assert!(error.summary.contains("CREATE_FAILED") && error.detail.contains("UnfulfillableCapacity (eks-spot-uuid-1)"), "{error:?}");
+        assert_eq!(create.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn stop_while_creating_returns_the_group_and_an_error() {
+        let create = mock!(aws_sdk_eks::Client::create_nodegroup)
+            .then_compute_output(|req| {
+                assert!(req.client_request_token().is_some_and(|t| !t.is_empty()), "create needs an idempotency token");
+                CreateNodegroupOutput::builder().nodegroup(described(NodegroupStatus::Creating)).build()
+            });
+        let describe = describe_always(NodegroupStatus::Creating, |g| g);
+        let cancel = tokio_util::sync::CancellationToken::new();
+        cancel.cancel(); // Terraform's StopProvider
+        let ctx = context(mocked_clients(&[&create, &describe]), cancel);
+        let planned = value_of(&model()).unwrap();
+        let result = SpotNodeGroup.create(&ctx, &planned, &planned).await;
+        let state = model_of(&result.state).unwrap();
+        assert_eq!(state.status.as_deref(), Some("CREATING"));
+        assert_eq!(state.id.as_deref(), Some("c1:spot"));
+        let error = result.diags.iter().find(|d| d.is_error()).unwrap();
+        assert!(error.summary.contains("asked the provider to stop"), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn a_failed_update_reports_its_errors_and_keeps_what_exists() {
+        let update = mock!(aws_sdk_eks::Client::update_nodegroup_config)
+            .then_output(|| UpdateNodegroupConfigOutput::builder().update(Update::builder().id("u-1").status(UpdateStatus::InProgress).build()).build());
+        let describe_update = mock!(aws_sdk_eks::Client::describe_update).then_output(|| {
+            DescribeUpdateOutput::builder()
+                .update(
+                    Update::builder()
+                        .id("u-1")
+                        .status(UpdateStatus::Failed)
+                        .errors(ErrorDetail::builder().error_code(ErrorCode::NodeCreationFailure).error_message("Spot capacity not available").build())
+                        .build(),
+                )
+                .build()
+        });
+        let describe = describe_always(NodegroupStatus::Active, |g| g);
+        let ctx = context(mocked_clients(&[&update, &describe_update, &describe]), tokio_util::sync::CancellationToken::new());
+        let prior = value_of(&flatten(&described(NodegroupStatus::Active), &model())).unwrap();
+        let mut planned_model = model_of(&prior).unwrap();
+        planned_model.scaling = Some(sizes(1, 8, 2));
+        let planned = value_of(&planned_model).unwrap();
+        let result = SpotNodeGroup.update(&ctx, &prior, &planned, &planned, &[]).await;
+        let error = result.diags.iter().find(|d| d.is_error()).unwrap();
+        assert!(error.summary.contains("ended Failed") && error.summary.contains("NodeCreationFailure: Spot capacity not available"), "{error:?}");
+        // State is what AWS has: max_size still 5, so the next plan shows the change again.
+        let state = model_of(&result.state).unwrap();
+        assert_eq!(state.scaling.and_then(|s| s.max_size), Some(5));
+    }
+
+    #[tokio::test]
+    async fn deleting_a_group_that_is_gone_succeeds() {
+        let not_found = || ResourceNotFoundException::builder().message("No node group found for name: spot.").build();
+        let delete = mock!(aws_sdk_eks::Client::delete_nodegroup).then_error(move || DeleteNodegroupError::ResourceNotFoundException(not_found()));
+        let describe = mock!(aws_sdk_eks::Client::describe_nodegroup)
+            .then_error(|| DescribeNodegroupError::ResourceNotFoundException(ResourceNotFoundException::builder().message("gone").build()));
+        let ctx = context(mocked_clients(&[&delete, &describe]), tokio_util::sync::CancellationToken::new());
+        let prior = value_of(&flatten(&described(NodegroupStatus::Active), &model())).unwrap();
+        let diags = SpotNodeGroup.delete(&ctx, &prior, &[]).await;
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!((delete.num_calls(), describe.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn read_of_a_missing_group_removes_it_and_import_checks_the_id() {
+        let describe = mock!(aws_sdk_eks::Client::describe_nodegroup)
+            .then_error(|| DescribeNodegroupError::ResourceNotFoundException(ResourceNotFoundException::builder().message("gone").build()));
+        let ctx = context(mocked_clients(&[&describe]), tokio_util::sync::CancellationToken::new());
+        let prior = value_of(&flatten(&described(NodegroupStatus::Active), &model())).unwrap();
+        let result = SpotNodeGroup.read(&ctx, &prior, &[]).await;
+        assert!(result.state.is_null() && result.diags.is_empty());
+
+        let imported = SpotNodeGroup.import(&ctx, "c1:spot").await.unwrap();
+        assert_eq!(imported.get("cluster_name"), Some(&Value::from("c1")));
+        assert_eq!(imported.get("node_group_name"), Some(&Value::from("spot")));
+        let error = SpotNodeGroup.import(&ctx, "c1/spot").await.unwrap_err();
+        assert!(error.iter().any(|d| d.detail.contains("cluster_name:node_group_name")));
+    }
 }
