@@ -5,7 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use acceptance::{Workspace, aws, create_cluster, emulator, run, unique};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use acceptance::{Workspace, aws, create_cluster, emulator, run, terraform_bin, unique};
 use autoscale::aws::eks::{self, ConfigChange};
 use autoscale::aws::node_groups::find_node_group;
 use aws_sdk_eks::types::{NodegroupScalingConfig, Taint, TaintEffect, UpdateLabelsPayload, UpdateTaintsPayload};
@@ -127,7 +130,7 @@ resource "autoscale_spot_node_group" "this" {{
         run(async {
             let update = eks::update_node_group_config(&aws().eks, &self.cluster, &self.name, &change).await.expect("UpdateNodegroupConfig");
             let cancel = no_stop();
-            eks::wait_update_successful(&aws().eks, &self.cluster, &self.name, &update, std::time::Duration::from_secs(30), &cancel)
+            eks::wait_update_successful(&aws().eks, &self.cluster, &self.name, &update, Duration::from_secs(30), &cancel)
                 .await
                 .expect("waiting for the update");
         });
@@ -135,6 +138,14 @@ resource "autoscale_spot_node_group" "this" {{
 
     fn count(&self, action: &str) -> u64 {
         emulator().calls_for(&self.name).get(action).copied().unwrap_or(0)
+    }
+
+    /// Keeps this cluster's node groups CREATING for `seconds` (the other tests' clusters are
+    /// not affected).
+    fn slow_creates(&self, seconds: u64) {
+        let body = json!({"nodegroup_create_delay": seconds, "cluster": self.cluster});
+        let (status, text) = emulator().control("POST", "/_emulator/config", Some(&body));
+        assert_eq!(status, 200, "{text}");
     }
 
     fn assert_destroyed(&self, ws: &Workspace) {
@@ -209,7 +220,7 @@ fn disappears() {
 
     run(async {
         eks::delete_node_group(&aws().eks, &group.cluster, &group.name).await.expect("DeleteNodegroup");
-        eks::wait_node_group_deleted(&aws().eks, &group.cluster, &group.name, std::time::Duration::from_secs(30), &no_stop())
+        eks::wait_node_group_deleted(&aws().eks, &group.cluster, &group.name, Duration::from_secs(30), &no_stop())
             .await
             .expect("waiting for the delete");
     });
@@ -446,15 +457,83 @@ fn bad_input_fails_at_plan() {
 #[test]
 fn create_timeout_leaves_a_tainted_resource() {
     let mut group = Group::new("ng-slow");
-    // The delay applies to this test's cluster only; the other tests are not slowed.
-    let (status, body) =
-        emulator().control("POST", "/_emulator/config", Some(&json!({"nodegroup_create_delay": 30, "cluster": group.cluster})));
-    assert_eq!(status, 200, "{body}");
+    group.slow_creates(30);
     group.extra = "timeouts {\n    create = \"2s\"\n  }";
     let ws = group.workspace();
     let out = ws.apply_fails();
     assert!(out.text().contains("not ACTIVE yet") && out.text().contains("timed out"), "{}", out.text());
+    assert_tainted_and_creating(&ws, &group);
+    assert_eq!(group.count("eks:CreateNodegroup"), 1);
 
+    // Nothing orphaned: destroying removes the group.
+    group.assert_destroyed(&ws);
+}
+
+/// Ctrl-C while the group is still CREATING: Terraform sends StopProvider, the waiter gives up
+/// at once instead of waiting out the 60-minute timeout, and the group is saved in state
+/// (tainted), not orphaned.
+#[test]
+fn interrupted_create_keeps_the_group_in_state() {
+    let group = Group::new("ng-stop");
+    group.slow_creates(120);
+    let ws = group.workspace();
+    let mut apply = terraform(&ws, &["apply", "-auto-approve", "-input=false", "-no-color"]).spawn().expect("starting terraform apply");
+    let started = Instant::now();
+    while group.find().is_none() {
+        assert!(started.elapsed() < Duration::from_secs(60), "the node group was never created");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let interrupted = Instant::now();
+    interrupt(apply.id());
+    let out = apply.wait_with_output().expect("waiting for terraform");
+    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success(), "apply should fail when interrupted:\n{text}");
+    assert!(interrupted.elapsed() < Duration::from_secs(60), "terraform waited for the create instead of stopping");
+    assert!(text.contains("asked the provider to stop"), "{text}");
+    assert_tainted_and_creating(&ws, &group);
+    group.assert_destroyed(&ws);
+}
+
+/// Ctrl-C for a terraform started as `pid`: terraform runs itself as a child under a wrapper
+/// that ignores SIGINT (a terminal signals the whole process group), so the signal goes to the
+/// terraform children — not to the group, which is the test runner's.
+fn interrupt(pid: u32) {
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    let mut targets: Vec<String> = children
+        .split_whitespace()
+        .filter(|child| std::fs::read_to_string(format!("/proc/{child}/comm")).is_ok_and(|comm| comm.trim() == "terraform"))
+        .map(str::to_string)
+        .collect();
+    targets.push(pid.to_string());
+    let status = Command::new("kill").arg("-INT").args(&targets).status().expect("kill -INT");
+    assert!(status.success(), "kill -INT {targets:?}");
+}
+
+/// terraform with the workspace's environment, for runs the harness cannot express (signals).
+fn terraform(ws: &Workspace, args: &[&str]) -> Command {
+    let mut command = Command::new(terraform_bin());
+    let cli_config = ws.path().parent().expect("workspace dir").join("terraform.rc");
+    command
+        .args(args)
+        .current_dir(ws.path())
+        .env_remove("AWS_PROFILE")
+        .env_remove("TF_LOG")
+        .env("TF_CLI_CONFIG_FILE", cli_config)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .env("AWS_ENDPOINT_URL", &emulator().endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// The resource is in state, tainted, and is the node group that exists (still CREATING).
+fn assert_tainted_and_creating(ws: &Workspace, group: &Group) {
     let state = ws.state();
     let resource = state["values"]["root_module"]["resources"].as_array().and_then(|r| r.first()).cloned().expect("the resource is in state");
     assert_eq!(resource["address"], json!(ADDRESS));
@@ -462,8 +541,5 @@ fn create_timeout_leaves_a_tainted_resource() {
     let live = group.live();
     assert_eq!(resource["values"]["arn"], json!(live.nodegroup_arn().unwrap()), "state holds the group that exists");
     assert_eq!(resource["values"]["status"], json!("CREATING"));
-    assert_eq!(group.count("eks:CreateNodegroup"), 1);
-
-    // Nothing orphaned: destroying removes the group.
-    group.assert_destroyed(&ws);
+    assert_eq!(live.status().map(|s| s.as_str()), Some("CREATING"));
 }

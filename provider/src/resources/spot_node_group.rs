@@ -243,14 +243,18 @@ impl Resource for SpotNodeGroup {
                 // Timed out, stopped, or the API failed: record what exists, tainted.
                 let latest = find_node_group(&clients.eks, &cluster, &name).await.ok().flatten().unwrap_or(created);
                 let id = node_group_id(&cluster, &name);
+                let hint = match err {
+                    WaitError::Timeout { .. } => " A longer `timeouts { create }` avoids this.",
+                    _ => "",
+                };
                 state_result(
                     &flatten(&latest, &base),
                     Diagnostic::error(
                         format!("creating EKS Node Group ({id}): {err}"),
-                        "The node group was created but is not ACTIVE yet. It is kept in state as tainted, so nothing is orphaned: \
-                         the next apply replaces it, or run `terraform untaint` once it is ACTIVE. A longer `timeouts { create }` \
-                         avoids this."
-                            .to_string(),
+                        format!(
+                            "The node group was created but is not ACTIVE yet. It is kept in state as tainted, so nothing is \
+                             orphaned: the next apply replaces it, or run `terraform untaint` once it is ACTIVE.{hint}"
+                        ),
                     )
                     .into(),
                 )
