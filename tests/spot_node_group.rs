@@ -30,6 +30,8 @@ struct Group {
     taints: &'static str,
     tags: &'static str,
     extra: &'static str,
+    /// Use `node_group_name_prefix = "<name>-"` instead of a fixed name.
+    prefixed: bool,
 }
 
 impl Group {
@@ -52,16 +54,22 @@ impl Group {
             taints: "taint {\n    key    = \"workload\"\n    value  = \"batch\"\n    effect = \"NO_SCHEDULE\"\n  }",
             tags: r#"{ team = "data" }"#,
             extra: "",
+            prefixed: false,
         }
     }
 
     fn hcl(&self) -> String {
         let policy = self.policy.map(|p| format!("desired_size_policy = \"{p}\"")).unwrap_or_default();
+        let naming = if self.prefixed {
+            format!("node_group_name_prefix = \"{}-\"", self.name)
+        } else {
+            format!("node_group_name = \"{}\"", self.name)
+        };
         format!(
             r#"
 resource "autoscale_spot_node_group" "this" {{
   cluster_name    = "{cluster}"
-  node_group_name = "{name}"
+  {naming}
   node_role_arn   = "arn:aws:iam::123456789012:role/eks-node"
   subnet_ids      = ["subnet-aaaa1111", "subnet-bbbb2222"]
   instance_types  = {types}
@@ -81,7 +89,6 @@ resource "autoscale_spot_node_group" "this" {{
 }}
 "#,
             cluster = self.cluster,
-            name = self.name,
             types = self.instance_types,
             min = self.min,
             max = self.max,
@@ -232,24 +239,32 @@ fn disappears() {
 }
 
 /// Labels, taints, scaling and tags: an in-place update, then drift in each, detected and
-/// repaired.
+/// repaired. The in-place update also moves the Kubernetes version (UpdateNodegroupVersion)
+/// and sets update_config.
 #[test]
 fn update() {
     let mut group = Group::new("ng-upd");
+    group.extra = "version = \"1.32\"";
     let ws = group.workspace();
     ws.apply();
+    assert_eq!(ws.attrs(ADDRESS)["release_version"], json!("1.32.0-20250101"));
 
-    // In place: labels and taints change, nothing is replaced.
+    // In place: labels, taints, version and update_config change, nothing is replaced.
     let arn = group.live().nodegroup_arn().unwrap().to_string();
+    group.extra = "version = \"1.33\"\n  update_config {\n    max_unavailable_percentage = 25\n  }";
     group.labels = r#"{ workload = "batch", tier = "2" }"#;
     group.taints = "taint {\n    key    = \"workload\"\n    value  = \"batch\"\n    effect = \"NO_EXECUTE\"\n  }\n  \
                     taint {\n    key    = \"spot\"\n    effect = \"PREFER_NO_SCHEDULE\"\n  }";
     ws.write_config(&group.hcl());
-    let plan = ws.assert_changes(&["update in-place", "tier", "NO_EXECUTE"]);
+    let plan = ws.assert_changes(&["update in-place", "tier", "NO_EXECUTE", "\"1.32\" -> \"1.33\"", "max_unavailable_percentage"]);
     assert!(!plan.stdout.contains("must be replaced"), "{}", plan.stdout);
     ws.apply();
     let live = group.live();
     assert_eq!(live.nodegroup_arn().unwrap(), arn);
+    assert_eq!((live.version(), live.release_version()), (Some("1.33"), Some("1.33.0-20250101")));
+    assert_eq!(live.update_config().and_then(|u| u.max_unavailable_percentage()), Some(25));
+    assert_eq!(ws.attrs(ADDRESS)["release_version"], json!("1.33.0-20250101"));
+    assert_eq!(group.count("eks:UpdateNodegroupVersion"), 1);
     assert_eq!(labels(&live), pairs(&[("tier", "2"), ("workload", "batch")]));
     assert_eq!(taints(&live), vec!["spot=:PREFER_NO_SCHEDULE", "workload=batch:NO_EXECUTE"]);
     ws.assert_no_changes();
@@ -380,13 +395,19 @@ fn enforce_policy_shows_desired_size_drift() {
 }
 
 /// instance_types cannot change in place: the plan replaces the group, and apply leaves only
-/// the new one (and its ASG).
+/// the new one (and its ASG). The group is named from a prefix, so the new one has a new name.
 #[test]
 fn changing_instance_types_replaces_the_group() {
     let mut group = Group::new("ng-repl");
+    group.prefixed = true;
+    let prefix = format!("{}-", group.name);
     let ws = group.workspace();
     ws.apply();
     let old = ws.attrs(ADDRESS);
+    let old_name = old["node_group_name"].as_str().unwrap().to_string();
+    assert!(old_name.starts_with(&prefix) && old_name.len() == prefix.len() + 26, "{old_name}");
+    assert_eq!(old["id"], json!(format!("{}:{old_name}", group.cluster)));
+    ws.assert_no_changes();
 
     group.instance_types = r#"["m5.xlarge", "m5a.xlarge"]"#;
     ws.write_config(&group.hcl());
@@ -394,6 +415,10 @@ fn changing_instance_types_replaces_the_group() {
     ws.apply();
     let new = ws.attrs(ADDRESS);
     assert_ne!(new["arn"], old["arn"]);
+    let new_name = new["node_group_name"].as_str().unwrap().to_string();
+    assert!(new_name.starts_with(&prefix) && new_name != old_name, "{new_name}");
+    assert!(Group { name: old_name, ..group.clone() }.find().is_none(), "the old node group is gone");
+    group.name = new_name;
     assert_eq!(group.live().instance_types(), ["m5.xlarge", "m5a.xlarge"]);
     let old_asg = old["asg_names"][0].as_str().unwrap().to_string();
     let left = run(aws().autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(old_asg).send()).unwrap();

@@ -1719,6 +1719,39 @@ mod tests {
         assert_eq!(plan.planned.get("release_version"), Some(&Value::from("1.33.0-1")));
     }
 
+    #[tokio::test]
+    async fn adding_or_removing_a_launch_template_replaces_the_group() {
+        let ctx = Context::new(None, tokio_util::sync::CancellationToken::new(), TYPE_NAME);
+        let without = value_of(&flatten(&described(NodegroupStatus::Active), &model())).unwrap();
+        let with = set(
+            without.clone(),
+            &["launch_template"],
+            Value::object([("id", Value::from("lt-1")), ("name", Value::Null), ("version", Value::from("1"))]),
+        );
+        for (prior, planned) in [(&without, &with), (&with, &without)] {
+            let mut plan = Plan { prior: prior.clone(), config: planned.clone(), planned: planned.clone(), requires_replace: vec![], private: vec![] };
+            assert!(SpotNodeGroup.modify_plan(&ctx, &mut plan).await.is_empty());
+            assert_eq!(plan.requires_replace, vec![AttributePath::root("launch_template")]);
+        }
+        let mut plan = Plan { prior: with.clone(), config: with.clone(), planned: with.clone(), requires_replace: vec![], private: vec![] };
+        SpotNodeGroup.modify_plan(&ctx, &mut plan).await;
+        assert!(plan.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn release_version_follows_version_when_unset() {
+        let prior = config(|m| {
+            m.version = Some("1.32".into());
+            m.release_version = Some("1.32.0-1".into());
+        });
+        let planned = set(prior.clone(), &["version"], Value::from("1.33"));
+        let config_value = set(planned.clone(), &["release_version"], Value::Null);
+        let mut plan = Plan { prior, config: config_value, planned, requires_replace: vec![], private: vec![] };
+        plan_version_fields(&mut plan);
+        assert_eq!(plan.planned.get("release_version"), Some(&Value::Unknown));
+        assert_eq!(plan.planned.get("version"), Some(&Value::from("1.33")));
+    }
+
     // --- lifecycle against mocked EKS responses ---------------------------------------------
 
     #[tokio::test]
