@@ -502,7 +502,7 @@ fn interrupted_create_keeps_the_group_in_state() {
     let group = Group::new("ng-stop");
     group.slow_creates(120);
     let ws = group.workspace();
-    let mut apply = terraform(&ws, &["apply", "-auto-approve", "-input=false", "-no-color"]).spawn().expect("starting terraform apply");
+    let apply = terraform(&ws, &["apply", "-auto-approve", "-input=false", "-no-color"]).spawn().expect("starting terraform apply");
     let started = Instant::now();
     while group.find().is_none() {
         assert!(started.elapsed() < Duration::from_secs(60), "the node group was never created");
