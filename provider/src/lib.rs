@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod data_sources;
 pub mod docs;
+pub mod instance_types;
 pub mod provider;
 pub mod render;
 pub mod resources;

@@ -1,6 +1,7 @@
 //! AWS access: one set of clients per configured provider, built the way the AWS SDKs resolve
 //! settings, plus the small pieces every service module shares (error text, polling).
 
+pub mod eks;
 pub mod node_groups;
 pub mod scheduled_actions;
 pub mod wait;

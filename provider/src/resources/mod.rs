@@ -6,6 +6,7 @@ pub mod manifest_files;
 pub mod prometheus_adapter_manifest;
 pub mod scaling_schedule;
 pub mod scheduled_action;
+pub mod spot_node_group;
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use tfplugin::provider::Resource;
 /// Every resource type the provider offers.
 pub fn all() -> Vec<Arc<dyn Resource>> {
     vec![
+        Arc::new(spot_node_group::SpotNodeGroup),
         Arc::new(scheduled_action::ScheduledActionResource),
         Arc::new(scaling_schedule::ScalingScheduleResource),
         Arc::new(hpa_manifest::HpaManifest),

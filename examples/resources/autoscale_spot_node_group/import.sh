@@ -1,0 +1,2 @@
+# Import by cluster name and node group name.
+terraform import autoscale_spot_node_group.batch prod:spot-batch
