@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use acceptance::{Workspace, aws, emulator, run, unique};
 use autoscale::aws::asg_tags::{create_or_update_tags, delete_tags, describe_tags};
@@ -23,6 +24,18 @@ const OPTION: &str = "k8s.io/cluster-autoscaler/node-template/autoscaling-option
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 // ---------------------------------------------------------------------------------------------
+
+/// The call-counting test measures how Terraform's concurrent reads bunch up, which depends on
+/// the CPU: it runs alone, the other tests of this file share the machine with each other.
+static MACHINE: RwLock<()> = RwLock::new(());
+
+fn shared_machine() -> RwLockReadGuard<'static, ()> {
+    MACHINE.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn whole_machine() -> RwLockWriteGuard<'static, ()> {
+    MACHINE.write().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// An EKS cluster. (`acceptance::aws()` builds its clients with `run`, so it must first be called
 /// outside `run`: `acceptance::create_cluster` alone would nest runtimes and panic.)
@@ -186,6 +199,7 @@ resource "autoscale_asg_discovery_tags" "this" {{
 /// through apply and destroy.
 #[test]
 fn basic() {
+    let _machine = shared_machine();
     let cluster = unique("tags-basic");
     create_cluster(&cluster);
     let asg = node_group(&cluster, "batch", &[("role", "batch")], &[("workload", "batch", TaintEffect::NoSchedule)]);
@@ -216,7 +230,7 @@ fn basic() {
     let writes: Vec<String> = mutating_since(&asg, mark).iter().flat_map(written_keys).collect();
     assert_eq!(writes, vec![format!("{LABEL}role"), format!("{TAINT}workload")], "only the missing tags are written");
     // New tags are not propagated to instances by default.
-    assert_eq!(after[&format!("{TAINT}workload")].1, false);
+    assert!(!after[&format!("{TAINT}workload")].1);
 
     ws.assert_no_changes();
 
@@ -232,6 +246,7 @@ fn basic() {
 /// An owned tag deleted or changed out of band is drift: the plan shows it, apply restores it.
 #[test]
 fn drift_is_restored() {
+    let _machine = shared_machine();
     let cluster = unique("tags-drift");
     create_cluster(&cluster);
     let asg = node_group(&cluster, "spot", &[("role", "spot")], &[]);
@@ -263,6 +278,7 @@ fn drift_is_restored() {
 /// The object gone (node group deleted, or every named ASG deleted): the plan creates it again.
 #[test]
 fn disappears() {
+    let _machine = shared_machine();
     let cluster = unique("tags-gone");
     create_cluster(&cluster);
     node_group(&cluster, "ng", &[("role", "x")], &[]);
@@ -283,6 +299,7 @@ fn disappears() {
 /// out), resources, options, discovery, propagate_at_launch, the ASG list itself.
 #[test]
 fn update() {
+    let _machine = shared_machine();
     let cluster = unique("tags-update");
     let groups = plain_groups(&unique("tags-upd"), 3, &[("owner", "platform")]);
     let (g0, g1, g2) = (groups[0].clone(), groups[1].clone(), groups[2].clone());
@@ -372,6 +389,7 @@ fn update() {
 /// Import by node group and by ASG names gives the applied state, and an empty plan.
 #[test]
 fn import() {
+    let _machine = shared_machine();
     let cluster = unique("tags-import");
     create_cluster(&cluster);
     node_group(&cluster, "ng", &[("role", "web")], &[("zone", "a", TaintEffect::PreferNoSchedule)]);
@@ -420,6 +438,7 @@ fn import() {
 /// nothing is written. At exactly 50 it works.
 #[test]
 fn tag_limit_is_checked_before_writing() {
+    let _machine = shared_machine();
     let cluster = unique("tags-limit");
     let foreign: Vec<(String, String)> = (0..47).map(|i| (format!("foreign-{i:02}"), "x".to_string())).collect();
     let foreign_refs: Vec<(&str, &str)> = foreign.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -451,6 +470,7 @@ fn tag_limit_is_checked_before_writing() {
 /// A tag already on the ASG with another value belongs to someone else: refused at plan.
 #[test]
 fn foreign_tag_with_our_key_is_not_overwritten() {
+    let _machine = shared_machine();
     let cluster = unique("tags-foreign");
     let key = format!("{LABEL}role");
     let groups = plain_groups(&unique("tags-for"), 1, &[(key.as_str(), "theirs")]);
@@ -466,6 +486,7 @@ fn foreign_tag_with_our_key_is_not_overwritten() {
 /// Bad input: plan-time diagnostics with attribute paths, nothing written.
 #[test]
 fn invalid_configuration() {
+    let _machine = shared_machine();
     let cluster = unique("tags-invalid");
     let groups = plain_groups(&unique("tags-inv"), 1, &[]);
     let asg = &groups[0];
@@ -510,6 +531,7 @@ fn invalid_configuration() {
 /// the same name) is drift; apply tags the new ASG.
 #[test]
 fn replaced_node_group_asg_is_tagged() {
+    let _machine = shared_machine();
     let cluster = unique("tags-replace");
     create_cluster(&cluster);
     let old = node_group(&cluster, "ng", &[("role", "batch")], &[]);
@@ -518,7 +540,7 @@ fn replaced_node_group_asg_is_tagged() {
     delete_node_group(&cluster, "ng");
     let new = node_group(&cluster, "ng", &[("role", "batch")], &[]);
     assert_ne!(old, new);
-    assert!(live_ca(&new).get(&format!("{LABEL}role")).is_none());
+    assert!(!live_ca(&new).contains_key(&format!("{LABEL}role")));
 
     ws.assert_changes(&["node-template/label/role"]);
     ws.apply();
@@ -526,7 +548,7 @@ fn replaced_node_group_asg_is_tagged() {
     assert_eq!(ws.attrs(ADDRESS)["asg_names"], serde_json::json!([new]));
     ws.assert_no_changes();
     ws.destroy();
-    assert!(live_ca(&new).get(&format!("{LABEL}role")).is_none());
+    assert!(!live_ca(&new).contains_key(&format!("{LABEL}role")));
     assert_eq!(live_ca(&new).get("k8s.io/cluster-autoscaler/enabled").map(String::as_str), Some("true"), "EKS's tag stays");
 }
 
@@ -536,6 +558,7 @@ fn replaced_node_group_asg_is_tagged() {
 /// 100 tags per page): the count measures batches, not paging.
 #[test]
 fn refresh_of_100_instances_shares_describe_tags() {
+    let _alone = whole_machine();
     let cluster = unique("tags-many");
     let prefix = unique("tags-many-asg");
     let groups = plain_groups(&prefix, 100, &[]);
@@ -564,7 +587,7 @@ resource "autoscale_asg_discovery_tags" "many" {{
     let out = ws.plan(&["-parallelism=100"]);
     assert_eq!(out.code, 0, "{}", out.text());
     let shared = describe_tags() - before;
-    assert!(shared >= 1 && shared <= 4, "refreshing 100 instances made {shared} DescribeTags calls");
+    assert!((1..=4).contains(&shared), "refreshing 100 instances made {shared} DescribeTags calls");
 
     // With Terraform's default parallelism (10 reads in flight) batches hold about 10 reads.
     let before = describe_tags();
@@ -572,7 +595,7 @@ resource "autoscale_asg_discovery_tags" "many" {{
     assert_eq!(out.code, 0, "{}", out.text());
     let default_parallelism = describe_tags() - before;
     eprintln!("DescribeTags calls for 100 refreshes: {shared} with -parallelism=100, {default_parallelism} with the default");
-    assert!(default_parallelism < 100, "no sharing at all: {default_parallelism} calls");
+    assert!(default_parallelism < 50, "reads barely shared calls: {default_parallelism} calls");
 
     let out = ws.tf(&["destroy", "-auto-approve", "-input=false", "-parallelism=100"]);
     assert_eq!(out.code, 0, "{}", out.text());

@@ -30,15 +30,19 @@ const GROUPS_PER_DESCRIBE: usize = 50;
 /// The resource type every ASG tag is written with.
 const RESOURCE_TYPE: &str = "auto-scaling-group";
 
-/// How DescribeTags calls are coalesced: the reads Terraform starts together arrive within a few
-/// milliseconds of each other; a batch is ready 10 ms after the last one (at most 100 ms after the
-/// first) and closes at once when it names as many groups (or keys) as one filter takes. One call
-/// at a time: the reads arriving while it is out gather into the next.
+/// How DescribeTags calls are coalesced. The reads Terraform starts together reach the provider
+/// spread over some milliseconds (more on a busy machine: each instance first upgrades its state
+/// in a call of its own). A batch is ready 25 ms after the last arrival (at most 250 ms after the
+/// first) and closes at once when it names as many groups (or keys) as one filter takes. One
+/// call at a time, at most one every 150 ms: the reads arriving meanwhile gather into the next
+/// call, and the Auto Scaling API's request rate, shared with the Cluster Autoscaler's own
+/// DescribeTags polling, stays low. A lone read pays 25 ms, a fraction of one AWS round trip.
 pub const COALESCING: BatchSettings = BatchSettings {
-    linger: Duration::from_millis(10),
-    max_wait: Duration::from_millis(100),
+    linger: Duration::from_millis(25),
+    max_wait: Duration::from_millis(250),
     max_keys: MAX_FILTER_VALUES,
     max_concurrent_loads: 1,
+    min_interval: Duration::from_millis(150),
 };
 
 /// One tag of a group, as DescribeTags reports it.
@@ -73,11 +77,7 @@ pub enum TagError {
 /// Names a few groups for a message: `a, b, c and 97 more`.
 pub fn group_list(groups: &[String]) -> String {
     const SHOWN: usize = 3;
-    if groups.len() <= SHOWN + 1 {
-        groups.join(", ")
-    } else {
-        format!("{} and {} more", groups[..SHOWN].join(", "), groups.len() - SHOWN)
-    }
+    if groups.len() <= SHOWN + 1 { groups.join(", ") } else { format!("{} and {} more", groups[..SHOWN].join(", "), groups.len() - SHOWN) }
 }
 
 /// The tags of `groups` (only those with a key in `keys`, when given), all pages. Lists longer
@@ -304,7 +304,7 @@ mod tests {
 
     #[test]
     fn coalescing_fits_one_filter() {
-        assert!(COALESCING.max_keys <= MAX_FILTER_VALUES);
+        const { assert!(COALESCING.max_keys <= MAX_FILTER_VALUES) };
         assert!(COALESCING.linger < COALESCING.max_wait);
     }
 }

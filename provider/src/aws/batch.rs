@@ -16,17 +16,19 @@
 //!   when [`BatchSettings::max_wait`] passed since it opened (a steady trickle never starves its
 //!   first caller). It closes at once when it holds [`BatchSettings::max_keys`] keys (the API's
 //!   limit).
-//! - At most [`BatchSettings::max_concurrent_loads`] loads run at a time. A ready batch waiting
-//!   for a free slot stays open and keeps collecting keys: while one call is out, the callers
-//!   arriving meanwhile gather into the next one, so under load batches grow by themselves
-//!   instead of splitting into many small calls.
+//! - At most [`BatchSettings::max_concurrent_loads`] loads run at a time, and two loads start at
+//!   least [`BatchSettings::min_interval`] apart. A ready batch waiting for its turn stays open and
+//!   keeps collecting keys: while one call is out, the callers arriving meanwhile gather into the
+//!   next one, so under load batches grow by themselves instead of splitting into many small
+//!   calls — and the API's request rate (shared with everything else calling it, such as the
+//!   Cluster Autoscaler) stays bounded.
 //! - A closed batch is loaded in a task of its own, so a caller that gives up (Terraform stopping
 //!   the provider) does not cancel the call for the others.
 //! - Keys asked for twice are loaded once. A caller with more keys than fit in one batch has them
 //!   spread over several batches and waits for all of them.
 //!
-//! The cost: a caller alone waits `linger` before its call is made. With a linger of a few
-//! milliseconds that is noise next to an AWS round trip.
+//! The cost: a caller alone waits `linger` before its call is made (and up to `min_interval`
+//! when another call was just made). Tens of milliseconds are a fraction of an AWS round trip.
 //!
 //! # Results and errors
 //!
@@ -45,7 +47,7 @@
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! // Squares numbers, many per "call".
 //! let squares: Batcher<u32, u64, String> = Batcher::new(
-//!     BatchSettings { linger: Duration::from_millis(2), max_wait: Duration::from_millis(20), max_keys: 100, max_concurrent_loads: 1 },
+//!     BatchSettings { linger: Duration::from_millis(2), max_wait: Duration::from_millis(20), max_keys: 100, max_concurrent_loads: 1, min_interval: Duration::ZERO },
 //!     |keys: Vec<u32>| async move { Ok::<_, String>(keys.into_iter().map(|k| (k, u64::from(k) * u64::from(k))).collect::<HashMap<_, _>>()) },
 //! );
 //! let (a, b) = tokio::join!(squares.load(3), squares.load_many([4, 5]));
@@ -82,6 +84,8 @@ pub struct BatchSettings {
     pub max_keys: usize,
     /// Loads running at the same time; at least 1. Fewer concurrent loads make bigger batches.
     pub max_concurrent_loads: usize,
+    /// The least time between the starts of two loads.
+    pub min_interval: Duration,
 }
 
 /// Why a caller got no answer.
@@ -130,6 +134,8 @@ struct State<K, V, E> {
     open: Option<OpenBatch<K, V, E>>,
     next_id: u64,
     stats: BatchStats,
+    /// When the latest load started.
+    last_load: Option<Instant>,
 }
 
 struct OpenBatch<K, V, E> {
@@ -156,7 +162,7 @@ where
         let settings = BatchSettings { max_keys: settings.max_keys.max(1), max_concurrent_loads: settings.max_concurrent_loads.max(1), ..settings };
         let loader: Loader<K, V, E> = Box::new(move |keys| Box::pin(loader(keys)));
         let slots = Arc::new(Semaphore::new(settings.max_concurrent_loads));
-        let state = Mutex::new(State { open: None, next_id: 0, stats: BatchStats::default() });
+        let state = Mutex::new(State { open: None, next_id: 0, stats: BatchStats::default(), last_load: None });
         Self { inner: Arc::new(Inner { settings, loader, state, slots }) }
     }
 
@@ -234,17 +240,17 @@ where
                 let (sender, receiver) = oneshot::channel();
                 batch.waiters.push(sender);
                 receivers.push(receiver);
-                if batch.keys.len() >= settings.max_keys {
-                    if let Some(closed) = state.open.take() {
-                        full.push(closed);
-                    }
+                if batch.keys.len() >= settings.max_keys
+                    && let Some(closed) = state.open.take()
+                {
+                    full.push(closed);
                 }
             }
         }
         for batch in full {
             let inner = Arc::clone(&self.inner);
             tokio::spawn(async move {
-                let slot = Arc::clone(&inner.slots).acquire_owned().await.ok();
+                let slot = take_turn(&inner).await;
                 run_batch(inner, batch, slot).await;
             });
         }
@@ -264,9 +270,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Sleeps until batch `id` has been idle for `linger` (or open for `max_wait`), waits for a load
-/// slot while the batch keeps collecting keys, then closes and loads it — unless it was closed
-/// meanwhile because it filled up.
+/// Sleeps until batch `id` has been idle for `linger` (or open for `max_wait`), waits for its
+/// turn to load while the batch keeps collecting keys, then closes and loads it — unless it was
+/// closed meanwhile because it filled up.
 async fn close_when_idle<K, V, E>(inner: Arc<Inner<K, V, E>>, id: u64)
 where
     K: Eq + Hash + Clone + Send + Sync + 'static,
@@ -284,7 +290,7 @@ where
         }
         tokio::time::sleep_until(deadline).await;
     }
-    let slot = Arc::clone(&inner.slots).acquire_owned().await.ok();
+    let slot = take_turn(&inner).await;
     let closed = {
         let mut state = lock(&inner.state);
         if state.open.as_ref().is_some_and(|b| b.id == id) { state.open.take() } else { None }
@@ -292,6 +298,18 @@ where
     if let Some(batch) = closed {
         run_batch(inner, batch, slot).await;
     }
+}
+
+/// Waits for a free load slot, then until `min_interval` has passed since the latest load started;
+/// the start of the next load is recorded by [`run_batch`].
+async fn take_turn<K, V, E>(inner: &Inner<K, V, E>) -> Option<OwnedSemaphorePermit> {
+    // The semaphore is never closed; without a permit the load simply runs unlimited.
+    let slot = Arc::clone(&inner.slots).acquire_owned().await.ok();
+    let next = lock(&inner.state).last_load.map(|at| at + inner.settings.min_interval);
+    if let Some(next) = next {
+        tokio::time::sleep_until(next).await;
+    }
+    slot
 }
 
 /// Loads one closed batch and answers its waiters; the slot is freed when the load is done.
@@ -303,6 +321,7 @@ where
 {
     {
         let mut state = lock(&inner.state);
+        state.last_load = Some(Instant::now());
         state.stats.loads += 1;
         state.stats.keys += batch.keys.len() as u64;
     }
@@ -321,16 +340,25 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn settings(max_keys: usize) -> BatchSettings {
-        BatchSettings { linger: Duration::from_millis(5), max_wait: Duration::from_millis(200), max_keys, max_concurrent_loads: 4 }
+        BatchSettings {
+            linger: Duration::from_millis(5),
+            max_wait: Duration::from_millis(200),
+            max_keys,
+            max_concurrent_loads: 4,
+            min_interval: Duration::ZERO,
+        }
     }
 
+    /// The batches a loader was called with.
+    type Calls = Arc<Mutex<Vec<Vec<u32>>>>;
+
     /// A batcher doubling numbers that records the batches it was called with.
-    fn doubler(max_keys: usize) -> (Batcher<u32, u32, String>, Arc<Mutex<Vec<Vec<u32>>>>) {
+    fn doubler(max_keys: usize) -> (Batcher<u32, u32, String>, Calls) {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&calls);
         let batcher = Batcher::new(settings(max_keys), move |keys: Vec<u32>| {
             seen.lock().unwrap().push(keys.clone());
-            async move { Ok(keys.into_iter().filter(|k| *k != 13).map(|k| (k, k * 2)).collect()) }
+            async move { Ok(keys.into_iter().filter(|k| *k != 999).map(|k| (k, k * 2)).collect()) }
         });
         (batcher, calls)
     }
@@ -369,7 +397,7 @@ mod tests {
     #[tokio::test]
     async fn missing_keys_are_absent() {
         let (batcher, _) = doubler(1000);
-        assert_eq!(batcher.load(13).await.unwrap(), None);
+        assert_eq!(batcher.load(999).await.unwrap(), None);
         assert_eq!(batcher.load(12).await.unwrap(), Some(24));
     }
 
@@ -396,7 +424,13 @@ mod tests {
         let loads = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&loads);
         let batcher = Arc::new(Batcher::new(
-            BatchSettings { linger: Duration::from_millis(30), max_wait: Duration::from_millis(60), max_keys: 1000, max_concurrent_loads: 4 },
+            BatchSettings {
+                linger: Duration::from_millis(30),
+                max_wait: Duration::from_millis(60),
+                max_keys: 1000,
+                max_concurrent_loads: 4,
+                min_interval: Duration::ZERO,
+            },
             move |keys: Vec<u32>| {
                 counter.fetch_add(1, Ordering::SeqCst);
                 async move { Ok::<_, String>(keys.into_iter().map(|k| (k, k)).collect()) }
@@ -414,7 +448,7 @@ mod tests {
             assert!(task.await.unwrap().unwrap().is_some());
         }
         let n = loads.load(Ordering::SeqCst);
-        assert!(n >= 2 && n < 20, "{n} loads in {:?}", started.elapsed());
+        assert!((2..20).contains(&n), "{n} loads in {:?}", started.elapsed());
     }
 
     #[tokio::test]
@@ -422,7 +456,13 @@ mod tests {
         let sizes = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&sizes);
         let batcher = Arc::new(Batcher::new(
-            BatchSettings { linger: Duration::from_millis(2), max_wait: Duration::from_millis(5), max_keys: 1000, max_concurrent_loads: 1 },
+            BatchSettings {
+                linger: Duration::from_millis(2),
+                max_wait: Duration::from_millis(5),
+                max_keys: 1000,
+                max_concurrent_loads: 1,
+                min_interval: Duration::ZERO,
+            },
             move |keys: Vec<u32>| {
                 seen.lock().unwrap().push(keys.len());
                 async move {
@@ -445,6 +485,41 @@ mod tests {
         let sizes = sizes.lock().unwrap();
         assert_eq!(sizes.iter().sum::<usize>(), 20);
         assert!(sizes.len() <= 4, "{sizes:?}");
+    }
+
+    #[tokio::test]
+    async fn loads_are_paced_and_keys_gather_meanwhile() {
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&sizes);
+        let batcher = Arc::new(Batcher::new(
+            BatchSettings {
+                linger: Duration::from_millis(2),
+                max_wait: Duration::from_millis(5),
+                max_keys: 1000,
+                max_concurrent_loads: 1,
+                min_interval: Duration::from_millis(100),
+            },
+            move |keys: Vec<u32>| {
+                seen.lock().unwrap().push((Instant::now(), keys.len()));
+                async move { Ok::<_, String>(keys.into_iter().map(|k| (k, k)).collect()) }
+            },
+        ));
+        // A key every 10 ms for 150 ms, each load instant: only the pacing joins them.
+        let mut tasks = Vec::new();
+        for i in 0..15u32 {
+            let b = Arc::clone(&batcher);
+            tasks.push(tokio::spawn(async move { b.load(i).await }));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        for task in tasks {
+            assert!(task.await.unwrap().unwrap().is_some());
+        }
+        let sizes = sizes.lock().unwrap();
+        assert_eq!(sizes.iter().map(|s| s.1).sum::<usize>(), 15);
+        assert!(sizes.len() <= 3, "{sizes:?}");
+        for pair in sizes.windows(2) {
+            assert!(pair[1].0 - pair[0].0 >= Duration::from_millis(100), "loads closer than min_interval");
+        }
     }
 
     #[tokio::test]

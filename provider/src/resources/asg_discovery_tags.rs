@@ -28,8 +28,7 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics, Number, Type, Value, time
 
 use crate::aws::Clients;
 use crate::aws::asg_tags::{
-    self, AsgTag, GroupTags, MAX_KEY_CHARS, MAX_TAGS_PER_GROUP, MAX_VALUE_CHARS, TagError, TagsByGroup, create_or_update_tags, delete_tags,
-    existing_groups,
+    self, AsgTag, GroupTags, MAX_KEY_CHARS, MAX_TAGS_PER_GROUP, MAX_VALUE_CHARS, TagError, TagsByGroup, create_or_update_tags, delete_tags, existing_groups,
 };
 use crate::aws::node_groups::{NodeGroupLookupError, asg_names, find_node_group};
 
@@ -157,11 +156,7 @@ impl Resource for AsgDiscoveryTags {
             Some(_) => {}
             None => set(&mut plan.planned, "asg_names", Value::Unknown),
         }
-        let desired = if spec.from_node_group {
-            template.as_ref().map(|t| desired_tags(&spec, Some(t)))
-        } else {
-            Some(desired_tags(&spec, None))
-        };
+        let desired = if spec.from_node_group { template.as_ref().map(|t| desired_tags(&spec, Some(t))) } else { Some(desired_tags(&spec, None)) };
         let Some((desired, problems)) = desired else {
             set(&mut plan.planned, "tags", Value::Unknown);
             return diags;
@@ -266,9 +261,8 @@ impl Resource for AsgDiscoveryTags {
 // ---------------------------------------------------------------------------------------------
 
 fn schema() -> Schema {
-    let mut options = Block::new(
-        "Per-group overrides of Cluster Autoscaler flags, written as `k8s.io/cluster-autoscaler/node-template/autoscaling-options/<option>` tags.",
-    );
+    let mut options =
+        Block::new("Per-group overrides of Cluster Autoscaler flags, written as `k8s.io/cluster-autoscaler/node-template/autoscaling-options/<option>` tags.");
     for (attribute, suffix, kind, flag) in OPTIONS {
         let described = |a: Attribute, what: &str| a.optional().description(format!("{what} Overrides `{flag}` for these ASGs (tag option `{suffix}`)."));
         options = options.attribute(match kind {
@@ -284,11 +278,16 @@ fn schema() -> Schema {
              (looked up at apply, so nothing is unknown at plan time) or on named ASGs. Labels, taints and resources \
              become `k8s.io/cluster-autoscaler/node-template/...` tags, so the Cluster Autoscaler can scale a group up \
              from zero nodes. The resource owns only the tags it writes: other tags are never changed, and a tag already \
-             on the ASG with the value wanted (the discovery pair EKS writes) is adopted and left in place on destroy.",
+             on the ASG with the value wanted (the discovery pair EKS writes) is adopted and left in place on destroy. \
+             Refreshes of many instances share DescribeTags calls when they run at the same time; Terraform runs at \
+             most `-parallelism` (default 10) at once, so raise it for large fleets.",
         )
-        .attribute(Attribute::string("id").computed().use_state_for_unknown().description(
-            "`cluster_name:node_group_name`, or `asg:` followed by the comma-separated ASG names.",
-        ))
+        .attribute(
+            Attribute::string("id")
+                .computed()
+                .use_state_for_unknown()
+                .description("`cluster_name:node_group_name`, or `asg:` followed by the comma-separated ASG names."),
+        )
         .attribute(
             Attribute::string("cluster_name")
                 .required()
@@ -313,26 +312,25 @@ fn schema() -> Schema {
             "Node labels, written as `k8s.io/cluster-autoscaler/node-template/label/<key>` tags. They win over node group \
              labels with the same key. Keys may be at most 82 characters (the tag prefix takes 46).",
         ))
-        .attribute(
-            Attribute::map_of("resources", Type::String)
-                .optional()
-                .validator(validate::each(Arc::new(Quantity)))
-                .description(
-                    "Node resources the Cluster Autoscaler cannot learn from the instance type, e.g. \
+        .attribute(Attribute::map_of("resources", Type::String).optional().validator(validate::each(Arc::new(Quantity))).description(
+            "Node resources the Cluster Autoscaler cannot learn from the instance type, e.g. \
                      `{ \"ephemeral-storage\" = \"100G\" }`, written as `k8s.io/cluster-autoscaler/node-template/resources/<name>` tags.",
-                ),
-        )
+        ))
         .attribute(Attribute::bool("discovery").default(true).description(
             "Whether to write the discovery tags `k8s.io/cluster-autoscaler/enabled = true` and \
              `k8s.io/cluster-autoscaler/<cluster_name> = owned`. EKS writes them on managed node groups' ASGs itself: \
              they are then adopted, not rewritten.",
         ))
-        .attribute(Attribute::bool("propagate_at_launch").default(false).description(
-            "Whether the tags this resource writes are copied to the instances the ASGs launch.",
-        ))
-        .attribute(Attribute::map_of("tags", Type::String).computed().description(
-            "Every tag this resource manages, key to value, the same on each ASG (adopted tags included).",
-        ))
+        .attribute(
+            Attribute::bool("propagate_at_launch")
+                .default(false)
+                .description("Whether the tags this resource writes are copied to the instances the ASGs launch."),
+        )
+        .attribute(
+            Attribute::map_of("tags", Type::String)
+                .computed()
+                .description("Every tag this resource manages, key to value, the same on each ASG (adopted tags included)."),
+        )
         .block(
             NestedBlock::list(
                 "taint",
@@ -363,9 +361,9 @@ fn validate_config(config: &Value) -> Diagnostics {
             Diagnostic::error("Missing node group or ASG names", "Set `node_group_name` (the node group's ASGs are tagged) or `asg_names`.")
                 .at(AttributePath::root("node_group_name")),
         ),
-        (false, false) => diags.push(
-            Diagnostic::error("Conflicting attributes", "Set only one of `node_group_name` and `asg_names`.").at(AttributePath::root("asg_names")),
-        ),
+        (false, false) => {
+            diags.push(Diagnostic::error("Conflicting attributes", "Set only one of `node_group_name` and `asg_names`.").at(AttributePath::root("asg_names")))
+        }
         _ => {}
     }
     if let Value::Set(items) | Value::List(items) = groups {
@@ -392,10 +390,10 @@ fn validate_config(config: &Value) -> Diagnostics {
                 diags.error_at(path.clone(), "Invalid label key", format!("Label key {key:?} {why}."));
             }
             check_key_length(&mut diags, &path, &format!("{LABEL_PREFIX}{key}"));
-            if let Some(value) = value.as_str() {
-                if let Some(why) = label_value_problem(value) {
-                    diags.error_at(path, "Invalid label value", format!("The value of label {key:?} {why}."));
-                }
+            if let Some(value) = value.as_str()
+                && let Some(why) = label_value_problem(value)
+            {
+                diags.error_at(path, "Invalid label value", format!("The value of label {key:?} {why}."));
             }
         }
     }
@@ -431,7 +429,10 @@ fn validate_config(config: &Value) -> Diagnostics {
             diags.error_at(
                 AttributePath::root("labels"),
                 "Too many tags",
-                format!("This configuration asks for {} tags, but an Auto Scaling group holds at most {MAX_TAGS_PER_GROUP}, counting tags already on it.", desired.len()),
+                format!(
+                    "This configuration asks for {} tags, but an Auto Scaling group holds at most {MAX_TAGS_PER_GROUP}, counting tags already on it.",
+                    desired.len()
+                ),
             );
         }
     }
@@ -458,10 +459,10 @@ impl Validator for QualifiedName {
         "be a Kubernetes qualified name (`[prefix/]name`, the name at most 63 letters, digits, `-`, `_` or `.`)".into()
     }
     fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
-        if let Some(s) = value.as_str() {
-            if let Some(why) = qualified_name_problem(s) {
-                diags.error_at(path.clone(), "Invalid key", format!("{path} is {s:?}, which {why}."));
-            }
+        if let Some(s) = value.as_str()
+            && let Some(why) = qualified_name_problem(s)
+        {
+            diags.error_at(path.clone(), "Invalid key", format!("{path} is {s:?}, which {why}."));
         }
     }
 }
@@ -475,10 +476,10 @@ impl Validator for LabelValue {
         "be a Kubernetes label value (empty, or at most 63 letters, digits, `-`, `_` or `.`, starting and ending alphanumeric)".into()
     }
     fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
-        if let Some(s) = value.as_str() {
-            if let Some(why) = label_value_problem(s) {
-                diags.error_at(path.clone(), "Invalid value", format!("{path} is {s:?}, which {why}."));
-            }
+        if let Some(s) = value.as_str()
+            && let Some(why) = label_value_problem(s)
+        {
+            diags.error_at(path.clone(), "Invalid value", format!("{path} is {s:?}, which {why}."));
         }
     }
 }
@@ -489,17 +490,17 @@ struct Quantity;
 
 impl Validator for Quantity {
     fn description(&self) -> String {
-        "be Kubernetes quantities such as `100G`, `20Gi` or `2`".into()
+        "be a Kubernetes quantity such as `100G`, `20Gi` or `2`".into()
     }
     fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
-        if let Some(s) = value.as_str() {
-            if !is_quantity(s) {
-                diags.error_at(
-                    path.clone(),
-                    "Invalid quantity",
-                    format!("{path} is {s:?}, but it must be a Kubernetes quantity such as `100G`, `20Gi`, `500m` or `2`."),
-                );
-            }
+        if let Some(s) = value.as_str()
+            && !is_quantity(s)
+        {
+            diags.error_at(
+                path.clone(),
+                "Invalid quantity",
+                format!("{path} is {s:?}, but it must be a Kubernetes quantity such as `100G`, `20Gi`, `500m` or `2`."),
+            );
         }
     }
 }
@@ -588,7 +589,14 @@ async fn apply(clients: &Clients, planned: &Value, prior: Option<Ownership>) -> 
 
 /// A failure after some ASGs were written: the object exists, so the state says what it manages
 /// and the ownership records what was written; the next refresh shows what is missing.
-fn written_so_far(planned: &Value, spec: &Spec, groups: &[String], desired: &BTreeMap<String, String>, ownership: Ownership, diags: Diagnostics) -> StateResult {
+fn written_so_far(
+    planned: &Value,
+    spec: &Spec,
+    groups: &[String],
+    desired: &BTreeMap<String, String>,
+    ownership: Ownership,
+    diags: Diagnostics,
+) -> StateResult {
     StateResult::failed(final_state(planned, spec, groups, desired), diags).with_private(ownership.encode())
 }
 
@@ -607,9 +615,10 @@ async fn resolve_groups(clients: &Clients, spec: &Spec) -> Result<(Vec<String>, 
         Source::Groups(groups) => Ok((groups.clone(), None)),
         Source::NodeGroup(node_group) => {
             let path = Some(AttributePath::root("node_group_name"));
-            let group = find_node_group(&clients.eks, &spec.cluster, node_group).await.map_err(|e| Error::from(e).diagnostic(path.clone()))?.ok_or_else(|| {
-                Error::from(NodeGroupLookupError::NotFound { cluster: spec.cluster.clone(), node_group: node_group.clone() }).diagnostic(path.clone())
-            })?;
+            let group =
+                find_node_group(&clients.eks, &spec.cluster, node_group).await.map_err(|e| Error::from(e).diagnostic(path.clone()))?.ok_or_else(|| {
+                    Error::from(NodeGroupLookupError::NotFound { cluster: spec.cluster.clone(), node_group: node_group.clone() }).diagnostic(path.clone())
+                })?;
             let mut names = asg_names(&group);
             names.sort();
             if names.is_empty() {
@@ -749,7 +758,13 @@ async fn read_imported(clients: &Clients, state: &Value) -> StateResult {
                 .spec
                 .taints
                 .iter()
-                .map(|t| Value::object([("key", Value::from(t.key.clone())), ("value", if t.value.is_empty() { Value::Null } else { Value::from(t.value.clone()) }), ("effect", Value::from(t.effect))]))
+                .map(|t| {
+                    Value::object([
+                        ("key", Value::from(t.key.clone())),
+                        ("value", if t.value.is_empty() { Value::Null } else { Value::from(t.value.clone()) }),
+                        ("effect", Value::from(t.effect)),
+                    ])
+                })
                 .collect(),
         ),
     );
@@ -867,9 +882,7 @@ impl Spec {
             .and_then(Value::as_list)
             .unwrap_or_default()
             .iter()
-            .filter_map(|t| {
-                Some(Taint { key: text(t, "key")?, value: text(t, "value").unwrap_or_default(), effect: kubernetes_effect(&text(t, "effect")?)? })
-            })
+            .filter_map(|t| Some(Taint { key: text(t, "key")?, value: text(t, "value").unwrap_or_default(), effect: kubernetes_effect(&text(t, "effect")?)? }))
             .collect();
         let mut options = BTreeMap::new();
         if let Some(block) = v.get("autoscaling_options").filter(|b| !b.is_null()) {
@@ -935,11 +948,7 @@ impl NodeTemplate {
             .taints()
             .iter()
             .filter_map(|t| {
-                Some(Taint {
-                    key: t.key()?.to_string(),
-                    value: t.value().unwrap_or_default().to_string(),
-                    effect: kubernetes_effect(t.effect()?.as_str())?,
-                })
+                Some(Taint { key: t.key()?.to_string(), value: t.value().unwrap_or_default().to_string(), effect: kubernetes_effect(t.effect()?.as_str())? })
             })
             .collect();
         Self { labels, taints }
@@ -969,10 +978,18 @@ fn desired_tags(spec: &Spec, template: Option<&NodeTemplate>) -> (BTreeMap<Strin
     let mut add = |tags: &mut BTreeMap<String, String>, key: String, value: String, path: AttributePath| {
         let (key_chars, value_chars) = (key.chars().count(), value.chars().count());
         if key_chars > MAX_KEY_CHARS {
-            diags.error_at(path.clone(), "Tag key too long", format!("The tag key `{key}` has {key_chars} characters; an ASG tag key has at most {MAX_KEY_CHARS}."));
+            diags.error_at(
+                path.clone(),
+                "Tag key too long",
+                format!("The tag key `{key}` has {key_chars} characters; an ASG tag key has at most {MAX_KEY_CHARS}."),
+            );
         }
         if value_chars > MAX_VALUE_CHARS {
-            diags.error_at(path, "Tag value too long", format!("The value of tag `{key}` has {value_chars} characters; an ASG tag value has at most {MAX_VALUE_CHARS}."));
+            diags.error_at(
+                path,
+                "Tag value too long",
+                format!("The value of tag `{key}` has {value_chars} characters; an ASG tag value has at most {MAX_VALUE_CHARS}."),
+            );
         }
         tags.insert(key, value);
     };
@@ -1151,10 +1168,10 @@ fn observed(
     for group in groups {
         let Some(owned) = ownership.groups.get(group) else { continue };
         for key in &owned.written {
-            if let Some(tag) = live.get(group).and_then(|t| t.get(key)) {
-                if tag.propagate_at_launch != propagate_at_launch {
-                    propagate = tag.propagate_at_launch;
-                }
+            if let Some(tag) = live.get(group).and_then(|t| t.get(key))
+                && tag.propagate_at_launch != propagate_at_launch
+            {
+                propagate = tag.propagate_at_launch;
             }
         }
     }
@@ -1169,10 +1186,12 @@ fn cluster_of(groups: &[String], live: &TagsByGroup) -> Option<String> {
             return Some(tag.value.clone());
         }
         for (key, tag) in tags {
-            if let Some(name) = key.strip_prefix(CA_PREFIX) {
-                if tag.value == DISCOVERY_OWNED_VALUE && !name.contains('/') && name != "enabled" {
-                    return Some(name.to_string());
-                }
+            if let Some(name) = key.strip_prefix(CA_PREFIX)
+                && tag.value == DISCOVERY_OWNED_VALUE
+                && !name.contains('/')
+                && name != "enabled"
+            {
+                return Some(name.to_string());
             }
         }
     }
@@ -1222,24 +1241,24 @@ fn reconstruct(cluster: &str, groups: &[String], live: &TagsByGroup, template: O
                 spec.labels.insert(label.to_string(), tag.value.clone());
             }
         } else if let Some(taint_key) = key.strip_prefix(TAINT_PREFIX) {
-            if node_taints.get(taint_key) != Some(&tag.value) {
-                if let Some((value, effect)) = tag.value.rsplit_once(':').and_then(|(v, e)| Some((v, kubernetes_effect(e)?))) {
-                    spec.taints.push(Taint { key: taint_key.to_string(), value: value.to_string(), effect });
-                }
+            if node_taints.get(taint_key) != Some(&tag.value)
+                && let Some((value, effect)) = tag.value.rsplit_once(':').and_then(|(v, e)| Some((v, kubernetes_effect(e)?)))
+            {
+                spec.taints.push(Taint { key: taint_key.to_string(), value: value.to_string(), effect });
             }
         } else if let Some(name) = key.strip_prefix(RESOURCE_PREFIX) {
             spec.resources.insert(name.to_string(), tag.value.clone());
-        } else if let Some(suffix) = key.strip_prefix(OPTION_PREFIX) {
-            if let Some((attribute, _, kind, _)) = OPTIONS.iter().find(|o| o.1 == suffix) {
-                let value = match kind {
-                    OptionKind::Ratio => Number::parse(&tag.value).ok().map(Value::Number),
-                    OptionKind::Duration => Some(Value::from(tag.value.clone())),
-                    OptionKind::Bool => tag.value.parse::<bool>().ok().map(Value::Bool),
-                };
-                if let Some(value) = value {
-                    options.insert(attribute.to_string(), value);
-                    spec.options.insert(suffix.to_string(), tag.value.clone());
-                }
+        } else if let Some(suffix) = key.strip_prefix(OPTION_PREFIX)
+            && let Some((attribute, _, kind, _)) = OPTIONS.iter().find(|o| o.1 == suffix)
+        {
+            let value = match kind {
+                OptionKind::Ratio => Number::parse(&tag.value).ok().map(Value::Number),
+                OptionKind::Duration => Some(Value::from(tag.value.clone())),
+                OptionKind::Bool => tag.value.parse::<bool>().ok().map(Value::Bool),
+            };
+            if let Some(value) = value {
+                options.insert(attribute.to_string(), value);
+                spec.options.insert(suffix.to_string(), tag.value.clone());
             }
         }
     }
@@ -1334,7 +1353,7 @@ fn is_quantity(s: &str) -> bool {
     let digits_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (number, suffix) = s.split_at(digits_end);
     let number_ok = match number.split_once('.') {
-        Some((whole, fraction)) => !(whole.is_empty() && fraction.is_empty()) && !fraction.contains('.'),
+        Some((whole, fraction)) => (!whole.is_empty() || !fraction.is_empty()) && !fraction.contains('.'),
         None => !number.is_empty(),
     };
     let suffix_ok = matches!(suffix, "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E")
@@ -1378,4 +1397,345 @@ fn string_map(items: &BTreeMap<String, String>) -> Value {
 
 fn optional_map(items: &BTreeMap<String, String>) -> Value {
     if items.is_empty() { Value::Null } else { string_map(items) }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn tag(value: &str, propagate: bool) -> AsgTag {
+        AsgTag { value: value.into(), propagate_at_launch: propagate }
+    }
+
+    fn pairs(items: &[(&str, &str)]) -> BTreeMap<String, String> {
+        items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn spec() -> Spec {
+        Spec {
+            cluster: "c1".into(),
+            source: Source::NodeGroup("spot".into()),
+            from_node_group: true,
+            labels: BTreeMap::new(),
+            taints: Vec::new(),
+            resources: BTreeMap::new(),
+            options: BTreeMap::new(),
+            discovery: true,
+            propagate_at_launch: false,
+        }
+    }
+
+    fn template() -> NodeTemplate {
+        NodeTemplate {
+            labels: pairs(&[("role", "batch"), ("team", "data")]),
+            taints: vec![Taint { key: "workload".into(), value: "batch".into(), effect: kubernetes_effect("NO_SCHEDULE").unwrap() }],
+        }
+    }
+
+    fn paths(diags: &Diagnostics) -> Vec<String> {
+        diags.iter().filter_map(|d| d.path.as_ref().map(ToString::to_string)).collect()
+    }
+
+    #[test]
+    fn effects_come_out_in_kubernetes_casing() {
+        for (given, wanted) in [
+            ("NO_SCHEDULE", "NoSchedule"),
+            ("NoSchedule", "NoSchedule"),
+            ("NO_EXECUTE", "NoExecute"),
+            ("PREFER_NO_SCHEDULE", "PreferNoSchedule"),
+            ("PreferNoSchedule", "PreferNoSchedule"),
+        ] {
+            assert_eq!(kubernetes_effect(given), Some(wanted));
+        }
+        assert_eq!(kubernetes_effect("noschedule"), None);
+    }
+
+    #[test]
+    fn node_group_template_gives_the_cluster_autoscaler_tag_set() {
+        let (tags, diags) = desired_tags(&spec(), Some(&template()));
+        assert!(diags.is_empty());
+        assert_eq!(
+            tags,
+            pairs(&[
+                ("k8s.io/cluster-autoscaler/c1", "owned"),
+                ("k8s.io/cluster-autoscaler/enabled", "true"),
+                ("k8s.io/cluster-autoscaler/node-template/label/role", "batch"),
+                ("k8s.io/cluster-autoscaler/node-template/label/team", "data"),
+                ("k8s.io/cluster-autoscaler/node-template/taint/workload", "batch:NoSchedule"),
+            ])
+        );
+    }
+
+    #[test]
+    fn configuration_wins_over_the_node_group_and_adds_resources_and_options() {
+        let mut s = spec();
+        s.discovery = false;
+        s.labels = pairs(&[("team", "ml")]);
+        s.taints = vec![Taint { key: "workload".into(), value: String::new(), effect: "NoExecute" }];
+        s.resources = pairs(&[("ephemeral-storage", "100G")]);
+        s.options = pairs(&[("scaledownutilizationthreshold", "0.5"), ("scaledownunneededtime", "10m"), ("ignoredaemonsetsutilization", "true")]);
+        let (tags, _) = desired_tags(&s, Some(&template()));
+        assert_eq!(tags[&format!("{LABEL_PREFIX}team")], "ml");
+        assert_eq!(tags[&format!("{TAINT_PREFIX}workload")], ":NoExecute");
+        assert_eq!(tags[&format!("{RESOURCE_PREFIX}ephemeral-storage")], "100G");
+        assert_eq!(tags[&format!("{OPTION_PREFIX}scaledownutilizationthreshold")], "0.5");
+        assert_eq!(tags[&format!("{OPTION_PREFIX}ignoredaemonsetsutilization")], "true");
+        assert!(!tags.contains_key(DISCOVERY_ENABLED));
+        assert_eq!(tags.len(), 7);
+    }
+
+    #[test]
+    fn over_long_keys_and_values_are_reported_where_they_come_from() {
+        let mut s = spec();
+        s.labels = pairs(&[(&"k".repeat(83), "x")]);
+        s.resources = pairs(&[("ephemeral-storage", &"9".repeat(257))]);
+        let mut t = template();
+        t.labels.insert("n".repeat(83), "x".into());
+        let (_, diags) = desired_tags(&s, Some(&t));
+        let found = paths(&diags);
+        assert!(found.contains(&format!("labels[{:?}]", "k".repeat(83))), "{found:?}");
+        assert!(found.contains(&"node_group_name".to_string()), "{found:?}");
+        assert!(found.contains(&"resources[\"ephemeral-storage\"]".to_string()), "{found:?}");
+        // 82 characters is the longest label key that fits.
+        s.labels = pairs(&[(&"k".repeat(82), "x")]);
+        s.resources.clear();
+        assert!(desired_tags(&s, None).1.is_empty());
+    }
+
+    #[test]
+    fn tags_already_there_are_adopted_not_written() {
+        let (desired, _) = desired_tags(&spec(), Some(&template()));
+        let live: GroupTags = [
+            ("eks:cluster-name".to_string(), tag("c1", true)),
+            ("k8s.io/cluster-autoscaler/enabled".to_string(), tag("true", true)),
+            ("k8s.io/cluster-autoscaler/c1".to_string(), tag("owned", true)),
+        ]
+        .into_iter()
+        .collect();
+        let plan = plan_group("asg-1", &desired, false, None, &live).unwrap();
+        assert_eq!(
+            plan.write.keys().cloned().collect::<Vec<_>>(),
+            vec![format!("{LABEL_PREFIX}role"), format!("{LABEL_PREFIX}team"), format!("{TAINT_PREFIX}workload")]
+        );
+        assert_eq!(plan.ownership.adopted, ["k8s.io/cluster-autoscaler/c1", "k8s.io/cluster-autoscaler/enabled"].iter().map(|s| s.to_string()).collect());
+        assert_eq!(plan.ownership.written.len(), 3);
+        assert!(plan.remove.is_empty());
+    }
+
+    #[test]
+    fn foreign_values_are_refused_and_our_changed_values_restored() {
+        let desired = pairs(&[("a", "1"), ("b", "2")]);
+        let live: GroupTags = [("a".to_string(), tag("other", false)), ("b".to_string(), tag("changed", false))].into_iter().collect();
+        let prior = GroupOwnership { written: ["b".to_string()].into(), adopted: BTreeSet::new() };
+        let err = plan_group("g", &desired, false, Some(&prior), &live).unwrap_err();
+        assert_eq!(paths(&err), vec!["tags[\"a\"]"]);
+        assert!(err.iter().all(|d| d.summary == "Tag owned by someone else"));
+
+        let desired = pairs(&[("b", "2")]);
+        let plan = plan_group("g", &desired, false, Some(&prior), &live).unwrap();
+        assert_eq!(plan.write, pairs(&[("b", "2")]));
+        assert!(plan.ownership.written.contains("b"));
+    }
+
+    #[test]
+    fn keys_no_longer_wanted_go_only_when_written_by_us() {
+        let live: GroupTags =
+            [("mine".to_string(), tag("1", false)), ("adopted".to_string(), tag("1", true)), ("keep".to_string(), tag("1", false))].into_iter().collect();
+        let prior = GroupOwnership { written: ["mine".to_string(), "keep".to_string()].into(), adopted: ["adopted".to_string()].into() };
+        let plan = plan_group("g", &pairs(&[("keep", "1")]), false, Some(&prior), &live).unwrap();
+        assert_eq!(plan.remove, vec!["mine".to_string()]);
+        assert!(plan.write.is_empty());
+        assert_eq!(plan.ownership.written, ["keep".to_string()].into());
+        assert!(plan.ownership.adopted.is_empty());
+    }
+
+    #[test]
+    fn propagate_changes_rewrite_written_tags_only() {
+        let live: GroupTags = [("mine".to_string(), tag("1", false)), ("adopted".to_string(), tag("1", false))].into_iter().collect();
+        let prior = GroupOwnership { written: ["mine".to_string()].into(), adopted: ["adopted".to_string()].into() };
+        let plan = plan_group("g", &pairs(&[("mine", "1"), ("adopted", "1")]), true, Some(&prior), &live).unwrap();
+        assert_eq!(plan.write, pairs(&[("mine", "1")]));
+    }
+
+    #[test]
+    fn the_fifty_tag_limit_counts_what_is_already_there() {
+        let foreign = |n: usize| -> GroupTags { (0..n).map(|i| (format!("f{i:02}"), tag("x", false))).collect() };
+        let desired = pairs(&[("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")]);
+        let err = plan_group("g", &desired, false, None, &foreign(47)).unwrap_err();
+        let detail = &err.iter().next().unwrap().detail;
+        assert!(detail.contains("has 47 tags (47 of them not managed by this resource); adding 4 would make 51"), "{detail}");
+        assert!(plan_group("g", &desired, false, None, &foreign(46)).is_ok());
+        // Swapping keys at the limit is fine: removals count.
+        let mut live = foreign(46);
+        for key in ["a", "b", "x", "y"] {
+            live.insert(key.to_string(), tag("1", false));
+        }
+        let prior = GroupOwnership { written: ["a", "b", "x", "y"].iter().map(|s| s.to_string()).collect(), adopted: BTreeSet::new() };
+        let plan = plan_group("g", &pairs(&[("a", "1"), ("b", "1"), ("c", "1"), ("d", "1")]), false, Some(&prior), &live).unwrap();
+        assert_eq!(plan.remove, vec!["x".to_string(), "y".to_string()]);
+    }
+
+    #[test]
+    fn refresh_reports_missing_and_changed_keys() {
+        let managed = pairs(&[("a", "1"), ("b", "2"), ("c", "3")]);
+        let groups = vec!["g1".to_string(), "g2".to_string()];
+        let live: TagsByGroup = [
+            (
+                "g1".to_string(),
+                [("a".to_string(), tag("1", false)), ("b".to_string(), tag("2", false)), ("c".to_string(), tag("3", true))].into_iter().collect(),
+            ),
+            (
+                "g2".to_string(),
+                [("a".to_string(), tag("1", false)), ("b".to_string(), tag("9", false)), ("c".to_string(), tag("3", true))].into_iter().collect(),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let mut ownership = Ownership::default();
+        ownership.groups.insert("g1".into(), GroupOwnership { written: ["a".to_string(), "b".to_string()].into(), adopted: ["c".to_string()].into() });
+        let (tags, propagate) = observed(&managed, &groups, &live, &ownership, false);
+        assert_eq!(tags, pairs(&[("a", "1"), ("b", "9"), ("c", "3")]));
+        assert!(!propagate, "adopted tags do not count for propagate_at_launch");
+
+        let mut live = live;
+        live.get_mut("g2").unwrap().remove("a");
+        live.get_mut("g1").unwrap().insert("a".into(), tag("1", true));
+        let (tags, propagate) = observed(&managed, &groups, &live, &ownership, false);
+        assert!(!tags.contains_key("a"), "missing on one ASG: shown as missing");
+        assert!(propagate);
+    }
+
+    #[test]
+    fn import_rebuilds_the_configuration_and_adopts_eks_discovery_tags() {
+        let groups = vec!["eks-ng-1".to_string()];
+        let mut ng = GroupTags::new();
+        for (k, v) in [
+            ("eks:cluster-name", "c1"),
+            ("k8s.io/cluster-autoscaler/enabled", "true"),
+            ("k8s.io/cluster-autoscaler/c1", "owned"),
+            ("k8s.io/cluster-autoscaler/node-template/label/role", "batch"),
+            ("k8s.io/cluster-autoscaler/node-template/label/extra", "yes"),
+            ("k8s.io/cluster-autoscaler/node-template/taint/workload", "batch:NoSchedule"),
+            ("k8s.io/cluster-autoscaler/node-template/taint/gpu", "true:NoExecute"),
+            ("k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage", "100G"),
+            ("k8s.io/cluster-autoscaler/node-template/autoscaling-options/scaledownutilizationthreshold", "0.65"),
+            ("k8s.io/cluster-autoscaler/node-template/autoscaling-options/ignoredaemonsetsutilization", "true"),
+            ("k8s.io/cluster-autoscaler/other-cluster", "owned"),
+            ("team", "data"),
+        ] {
+            ng.insert(k.into(), tag(v, k.starts_with("eks:") || !k.contains("node-template")));
+        }
+        let live: TagsByGroup = [("eks-ng-1".to_string(), ng)].into_iter().collect();
+        assert_eq!(cluster_of(&groups, &live), Some("c1".into()));
+        let template =
+            NodeTemplate { labels: pairs(&[("role", "batch")]), taints: vec![Taint { key: "workload".into(), value: "batch".into(), effect: "NoSchedule" }] };
+        let imported = reconstruct("c1", &groups, &live, Some(&template));
+        assert!(imported.spec.from_node_group && imported.spec.discovery);
+        assert_eq!(imported.spec.labels, pairs(&[("extra", "yes")]));
+        assert_eq!(imported.spec.taints, vec![Taint { key: "gpu".into(), value: "true".into(), effect: "NoExecute" }]);
+        assert_eq!(imported.spec.resources, pairs(&[("ephemeral-storage", "100G")]));
+        assert_eq!(imported.options.get("scale_down_utilization_threshold"), Some(&Value::Number(Number::parse("0.65").unwrap())));
+        assert_eq!(imported.options.get("ignore_daemonsets_utilization"), Some(&Value::Bool(true)));
+        assert_eq!(imported.options.get("scale_down_unneeded_time"), Some(&Value::Null));
+        assert_eq!(imported.tags.len(), 9, "{:?}", imported.tags);
+        assert!(!imported.tags.contains_key("k8s.io/cluster-autoscaler/other-cluster") && !imported.tags.contains_key("team"));
+        let owned = &imported.ownership.groups["eks-ng-1"];
+        assert_eq!(owned.adopted, ["k8s.io/cluster-autoscaler/c1", "k8s.io/cluster-autoscaler/enabled"].iter().map(|s| s.to_string()).collect());
+        assert_eq!(owned.written.len(), 7);
+        assert!(!imported.spec.propagate_at_launch);
+        // The rebuilt configuration asks for exactly the imported tags.
+        assert_eq!(desired_tags(&imported.spec, Some(&template)).0, imported.tags);
+    }
+
+    #[test]
+    fn import_ids() {
+        assert_eq!(parse_import_id("c1:spot"), Ok(ImportId::NodeGroup { cluster: "c1".into(), node_group: "spot".into() }));
+        assert_eq!(parse_import_id("asg:b, a,a"), Ok(ImportId::Groups(vec!["a".into(), "b".into()])));
+        for bad in ["c1", "c1:", ":spot", "asg:", "a:b:c"] {
+            assert!(parse_import_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kubernetes_names_values_and_quantities() {
+        for good in ["role", "node.kubernetes.io/lifecycle", "nvidia.com/gpu", "a_b.c-d", "example.com/X9"] {
+            assert_eq!(qualified_name_problem(good), None, "{good}");
+        }
+        for bad in ["", "-a", "a-", "bad key", "Example.com/x", "a/b/c", "/x", &"x".repeat(64)] {
+            assert!(qualified_name_problem(bad).is_some(), "{bad}");
+        }
+        assert_eq!(label_value_problem(""), None);
+        assert_eq!(label_value_problem("batch-1.x"), None);
+        assert!(label_value_problem("a b").is_some());
+        assert!(label_value_problem(&"v".repeat(64)).is_some());
+        for good in ["100G", "20Gi", "500m", "2", "1.5", ".5Ki", "1e3", "+3E-2", "64Mi"] {
+            assert!(is_quantity(good), "{good}");
+        }
+        for bad in ["", "lots", "100GB", "1.2.3", "G", "1e", "Gi"] {
+            assert!(!is_quantity(bad), "{bad}");
+        }
+    }
+
+    fn config(extra: &[(&str, Value)]) -> Value {
+        let mut fields: BTreeMap<String, Value> = schema().block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
+        fields.insert("taint".into(), Value::List(Vec::new()));
+        fields.insert("autoscaling_options".into(), Value::Null);
+        fields.insert("cluster_name".into(), Value::from("c1"));
+        for (k, v) in extra {
+            fields.insert(k.to_string(), v.clone());
+        }
+        Value::Object(fields)
+    }
+
+    #[test]
+    fn configuration_checks() {
+        let summaries = |v: &Value| validate_config(v).iter().map(|d| d.summary.clone()).collect::<Vec<_>>();
+        assert_eq!(summaries(&config(&[])), vec!["Missing node group or ASG names"]);
+        assert!(summaries(&config(&[("node_group_name", Value::from("ng"))])).is_empty());
+        assert!(summaries(&config(&[("node_group_name", Value::Unknown)])).is_empty(), "unknown counts as set");
+        let groups = Value::Set(vec![Value::from("a")]);
+        assert_eq!(summaries(&config(&[("node_group_name", Value::from("ng")), ("asg_names", groups.clone())])), vec!["Conflicting attributes"]);
+        assert_eq!(summaries(&config(&[("asg_names", Value::Set(vec![]))])), vec!["No ASG names"]);
+        assert_eq!(summaries(&config(&[("asg_names", groups.clone()), ("from_node_group", Value::Bool(true))])), vec!["No node group to read"]);
+        let taint = |k: &str, e: &str| Value::object([("key", Value::from(k)), ("value", Value::Null), ("effect", Value::from(e))]);
+        let taints = Value::List(vec![taint("a", "NoSchedule"), taint("a", "NO_EXECUTE")]);
+        let diags = validate_config(&config(&[("asg_names", groups.clone()), ("taint", taints)]));
+        assert_eq!(paths(&diags), vec!["taint[1].key"]);
+        let labels = Value::Map((0..49).map(|i| (format!("l{i}"), Value::from("x"))).collect());
+        assert_eq!(summaries(&config(&[("asg_names", groups.clone()), ("labels", labels)])), vec!["Too many tags"]);
+        let labels = Value::Map([("bad key".to_string(), Value::from("x y"))].into_iter().collect());
+        assert_eq!(summaries(&config(&[("asg_names", groups), ("labels", labels)])), vec!["Invalid label key", "Invalid label value"]);
+    }
+
+    #[test]
+    fn unknown_inputs_leave_the_tags_unknown() {
+        let mut v = config(&[("node_group_name", Value::from("ng")), ("labels", Value::Unknown)]);
+        set(&mut v, "from_node_group", Value::Bool(true));
+        assert!(Spec::decode(&v).is_none());
+        set(&mut v, "labels", Value::Null);
+        assert!(Spec::decode(&v).is_some());
+        assert_eq!(planned_id(&v), Value::from("c1:ng"));
+    }
+
+    #[test]
+    fn every_attribute_is_documented() {
+        let schema = schema();
+        let mut blocks = vec![&schema.block];
+        blocks.extend(schema.block.blocks.iter().map(|b| &b.block));
+        for block in blocks {
+            for attribute in &block.attributes {
+                assert!(!attribute.description.is_empty(), "{} has no description", attribute.name);
+            }
+        }
+    }
+
+    #[test]
+    fn ownership_survives_private_state() {
+        let mut o = Ownership::default();
+        o.groups.insert("g".into(), GroupOwnership { written: ["a".to_string()].into(), adopted: ["b".to_string()].into() });
+        assert_eq!(Ownership::decode(&o.encode()), o);
+        assert_eq!(Ownership::decode(b""), Ownership::default());
+        assert_eq!(Ownership::decode(b"not json"), Ownership::default());
+    }
 }
