@@ -484,7 +484,8 @@ mod tests {
         }
         let sizes = sizes.lock().unwrap();
         assert_eq!(sizes.iter().sum::<usize>(), 20);
-        assert!(sizes.len() <= 4, "{sizes:?}");
+        // About 2 (one per 50 ms load); ~10 with loads in parallel. Slack for a busy machine.
+        assert!(sizes.len() <= 5, "{sizes:?}");
     }
 
     #[tokio::test]
@@ -516,7 +517,8 @@ mod tests {
         }
         let sizes = sizes.lock().unwrap();
         assert_eq!(sizes.iter().map(|s| s.1).sum::<usize>(), 15);
-        assert!(sizes.len() <= 3, "{sizes:?}");
+        // About 3 (one per 100 ms); 15 without pacing. Slack for a busy machine.
+        assert!(sizes.len() <= 5, "{sizes:?}");
         for pair in sizes.windows(2) {
             assert!(pair[1].0 - pair[0].0 >= Duration::from_millis(100), "loads closer than min_interval");
         }

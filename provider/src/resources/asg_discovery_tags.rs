@@ -211,7 +211,9 @@ impl Resource for AsgDiscoveryTags {
             Ok(c) => c,
             Err(d) => return StateResult::failed(state.clone(), d).with_private(private.to_vec()),
         };
-        if state.get("tags").is_none_or(Value::is_null) {
+        // Only an import leaves both the tags and the private state empty: every apply records
+        // its ownership.
+        if private.is_empty() && state.get("tags").is_none_or(Value::is_null) {
             return read_imported(&clients, state).await;
         }
         read_existing(&clients, state, private).await
@@ -306,7 +308,10 @@ fn schema() -> Schema {
         ))
         .attribute(Attribute::bool("from_node_group").optional().computed().description(
             "Whether the node group's own labels and taints (from DescribeNodegroup) are turned into tags, beside \
-             `labels` and `taint`. Defaults to `true` with `node_group_name`; cannot be `true` with `asg_names`.",
+             `labels` and `taint`. Defaults to `true` with `node_group_name`; cannot be `true` with `asg_names`. They are \
+             read when planning: a change the same apply makes to the node group shows up in the next plan. When the node \
+             group is managed in the same configuration, passing its labels and taints through `labels` and `taint` \
+             (with `from_node_group = false`) keeps both in step in one apply.",
         ))
         .attribute(Attribute::map_of("labels", Type::String).optional().description(
             "Node labels, written as `k8s.io/cluster-autoscaler/node-template/label/<key>` tags. They win over node group \
