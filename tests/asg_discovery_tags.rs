@@ -266,6 +266,14 @@ fn drift_is_restored() {
     assert_eq!(live_ca(&asg).get(&format!("{RESOURCE}ephemeral-storage")).map(String::as_str), Some("100G"));
     ws.assert_no_changes();
 
+    // A written tag switched to propagate at launch: drift on propagate_at_launch.
+    let client = &aws().autoscaling;
+    run(create_or_update_tags(client, &asg, &map(&[(&format!("{LABEL}role"), "spot")]), true)).expect("out-of-band flag");
+    ws.assert_changes(&["propagate_at_launch"]);
+    ws.apply();
+    assert_eq!(live(&asg)[&format!("{LABEL}role")], ("spot".to_string(), false));
+    ws.assert_no_changes();
+
     // Adopted EKS discovery tag removed out of band: also restored.
     remove_tag(&asg, "k8s.io/cluster-autoscaler/enabled");
     ws.assert_changes(&["k8s.io/cluster-autoscaler/enabled"]);
