@@ -609,3 +609,44 @@ resource "autoscale_asg_discovery_tags" "many" {{
     assert_eq!(out.code, 0, "{}", out.text());
     assert!(live_ca(&groups[42]).is_empty());
 }
+
+/// The shared reader against the emulator: concurrent callers' groups go into one DescribeTags
+/// call, each caller gets exactly its own groups and keys back, and answers longer than a page
+/// (100 tags) are read to the end.
+#[test]
+fn tag_reader_shares_calls_and_reads_every_page() {
+    let _machine = shared_machine();
+    let prefix = unique("tags-reader");
+    let foreign: Vec<(String, String)> = (0..45).map(|i| (format!("k{i:02}"), format!("v{i}"))).collect();
+    let foreign_refs: Vec<(&str, &str)> = foreign.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let groups = plain_groups(&prefix, 3, &foreign_refs);
+    let reader = &aws().asg_tags;
+    let describe_tags = || emulator().calls_for(&prefix).get("autoscaling:DescribeTags").copied().unwrap_or(0);
+
+    let (k1, k2, k3) = (vec!["k01".to_string()], vec!["k02".to_string(), "missing".to_string()], vec!["k03".to_string()]);
+    let before = describe_tags();
+    let (a, b, c) = run(async {
+        tokio::join!(reader.tags_with_keys(&groups[..1], &k1), reader.tags_with_keys(&groups[1..2], &k2), reader.tags_with_keys(&groups[2..], &k3))
+    });
+    assert_eq!(describe_tags() - before, 1, "three concurrent callers, one call");
+    let only = |found: &autoscale::aws::asg_tags::TagsByGroup, group: &str, key: &str, value: &str| {
+        assert_eq!(found.len(), 1, "{found:?}");
+        let tags = &found[group];
+        assert_eq!(tags.len(), 1, "{tags:?}");
+        assert_eq!(tags[key].value, value);
+    };
+    only(&a.unwrap(), &groups[0], "k01", "v1");
+    only(&b.unwrap(), &groups[1], "k02", "v2");
+    only(&c.unwrap(), &groups[2], "k03", "v3");
+
+    let before = describe_tags();
+    let (a, b) = run(async { tokio::join!(reader.all_tags(&groups[..2]), reader.all_tags(&groups[1..])) });
+    // 135 tags in one batch: two pages of at most 100.
+    assert_eq!(describe_tags() - before, 2);
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.keys().collect::<Vec<_>>(), vec![&groups[0], &groups[1]]);
+    assert_eq!(b.keys().collect::<Vec<_>>(), vec![&groups[1], &groups[2]]);
+    for tags in a.values().chain(b.values()) {
+        assert_eq!(tags.len(), 45);
+    }
+}
