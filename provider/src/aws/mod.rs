@@ -1,6 +1,8 @@
 //! AWS access: one set of clients per configured provider, built the way the AWS SDKs resolve
 //! settings, plus the small pieces every service module shares (error text, polling).
 
+pub mod asg_tags;
+pub mod batch;
 pub mod eks;
 pub mod node_groups;
 pub mod scheduled_actions;
@@ -45,6 +47,8 @@ pub struct Clients {
     pub eks: aws_sdk_eks::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub region: String,
+    /// DescribeTags shared by all resource instances of this provider process (coalesced).
+    pub asg_tags: asg_tags::TagReader,
     /// Overrides of the built-in manifest templates.
     pub templates_dir: Option<PathBuf>,
 }
@@ -93,9 +97,11 @@ impl Clients {
         if let Some(endpoint) = &settings.autoscaling_endpoint {
             autoscaling = autoscaling.endpoint_url(endpoint);
         }
+        let autoscaling = aws_sdk_autoscaling::Client::from_conf(autoscaling.build());
         Ok(Self {
             eks: aws_sdk_eks::Client::from_conf(eks.build()),
-            autoscaling: aws_sdk_autoscaling::Client::from_conf(autoscaling.build()),
+            asg_tags: asg_tags::TagReader::new(autoscaling.clone()),
+            autoscaling,
             region,
             templates_dir,
         })

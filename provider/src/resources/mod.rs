@@ -1,5 +1,6 @@
 //! The provider's managed resources, one module each.
 
+pub mod asg_discovery_tags;
 pub mod cluster_autoscaler_manifest;
 pub mod hpa_manifest;
 pub mod manifest_files;
@@ -16,6 +17,7 @@ use tfplugin::provider::Resource;
 pub fn all() -> Vec<Arc<dyn Resource>> {
     vec![
         Arc::new(spot_node_group::SpotNodeGroup),
+        Arc::new(asg_discovery_tags::AsgDiscoveryTags),
         Arc::new(scheduled_action::ScheduledActionResource),
         Arc::new(scaling_schedule::ScalingScheduleResource),
         Arc::new(hpa_manifest::HpaManifest),
