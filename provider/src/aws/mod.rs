@@ -108,6 +108,14 @@ impl Clients {
     }
 }
 
+impl Clients {
+    /// Clients from already-built service clients (unit tests with mocked HTTP), with the
+    /// shared readers set up as `new` does.
+    pub fn from_service_clients(eks: aws_sdk_eks::Client, autoscaling: aws_sdk_autoscaling::Client, region: &str) -> Self {
+        Self { asg_tags: asg_tags::TagReader::new(autoscaling.clone()), eks, autoscaling, region: region.to_string(), templates_dir: None }
+    }
+}
+
 /// The message of an SDK error with the service's own error code and text, without the
 /// debug dump the SDK's Display gives ("service error").
 pub fn error_text<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String

@@ -1298,7 +1298,7 @@ mod tests {
                 .http_client(create_mock_http_client())
                 .build(),
         );
-        Arc::new(Clients { eks, autoscaling, region: "us-east-1".into(), templates_dir: None })
+        Arc::new(Clients::from_service_clients(eks, autoscaling, "us-east-1"))
     }
 
     fn context(clients: Arc<Clients>, cancel: tokio_util::sync::CancellationToken) -> Context {
