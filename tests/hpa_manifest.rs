@@ -331,3 +331,48 @@ fn bad_input_fails_at_plan_naming_the_attribute() {
     assert!(out.text().contains("policy"), "{}", out.text());
     assert!(!file.exists(), "a failed plan wrote the file");
 }
+
+/// The seed's spike-test claim ("< 2 minutes to 50 pods") as a `check` block: the seed's API HPA
+/// cannot meet it (2 → 6 → 12 → 24 → 48 during the one-minute spike), so the plan fails with
+/// the simulated timeline; as a warning it only warns; a reachable target passes silently.
+#[test]
+fn check_block_fails_the_plan_with_the_simulated_timeline() {
+    let ws = Workspace::new("");
+    let out = out_dir(&ws);
+    let with_check = |replicas: u32, severity: &str| {
+        let config = api_hpa(&out.join("api-hpa.yaml"), 50);
+        let check = format!(
+            r#"
+  check {{
+    profile          = "spike"
+    per_pod_capacity = 60
+    replicas         = {replicas}
+    within_seconds   = 120
+    from_seconds     = 120
+    severity         = "{severity}"
+  }}
+}}
+"#
+        );
+        let end = config.rfind('}').unwrap();
+        format!("{}{}", &config[..end], check)
+    };
+
+    ws.write_config(&with_check(50, "error"));
+    let failed = ws.plan(&[]);
+    assert_eq!(failed.code, 1, "{}", failed.text());
+    let text = failed.text();
+    assert!(text.contains("does not reach 50 ready pods"), "{text}");
+    assert!(text.contains("Simulated timeline") && text.contains("48"), "{text}");
+    assert!(!out.join("api-hpa.yaml").exists(), "a failed plan must write nothing");
+
+    ws.write_config(&with_check(50, "warning"));
+    let applied = ws.apply();
+    assert!(applied.text().contains("Warning") && applied.text().contains("does not reach 50"), "{}", applied.text());
+
+    ws.write_config(&with_check(24, "error"));
+    let reachable = ws.apply();
+    assert!(!reachable.text().contains("does not reach"), "{}", reachable.text());
+    ws.assert_no_changes();
+    ws.destroy();
+}

@@ -102,6 +102,7 @@ pub fn schema() -> Schema {
         .attribute(output("sha256", "SHA-256 (hex) of `yaml`."))
         .attribute(output("output_file_sha256", "SHA-256 of the file at `output_path` when last read; null when there is no file. Differs from `sha256` after an out-of-band change."))
         .block(NestedBlock::single("target", reference_block("The workload to scale (`scaleTargetRef`).")).min_items(1).max_items(1))
+        .block(super::hpa_check::block())
         .block(NestedBlock::list(
             "metric",
             Block::new("A metric the HPA scales on; with several, the largest proposal wins. Set exactly one of `average_utilization`, `average_value` or `value`.")
@@ -223,6 +224,7 @@ impl Resource for HpaManifest {
         let mut diags = check_served_by(&spec, plan.planned.get(SERVED_BY).unwrap_or(&Value::Null));
         match hpa::render(&spec, &overrides) {
             Ok(rendered) => {
+                diags.extend(super::hpa_check::run(plan.config.get("check"), &rendered.yaml));
                 let sha = Value::from(rendered.sha256);
                 let output_sha = planned_output_sha(&plan.planned, &sha);
                 set(&mut plan.planned, "id", Value::from(id_of(&spec)));
@@ -490,6 +492,7 @@ fn flatten(spec: &HorizontalPodAutoscaler) -> Value {
         Value::object([("scale_up", flatten_rules(b.scale_up.as_ref())), ("scale_down", flatten_rules(b.scale_down.as_ref()))])
     });
     Value::object([
+        ("check", Value::list([])),
         ("id", Value::Null),
         ("name", Value::from(spec.metadata.name.as_str())),
         ("namespace", Value::from(spec.metadata.namespace.as_deref().unwrap_or("default"))),

@@ -2,6 +2,7 @@
 
 pub mod asg_discovery_tags;
 pub mod cluster_autoscaler_manifest;
+pub mod hpa_check;
 pub mod hpa_manifest;
 pub mod manifest_files;
 pub mod prometheus_adapter_manifest;
