@@ -1,6 +1,6 @@
-//! The reusable modules: their READMEs document every variable and output, they pass
-//! `terraform validate` (and refuse bad input through their validation blocks), and each
-//! applies on the emulator, plans empty afterwards, and destroys cleanly.
+//! The reusable modules: their READMEs document every variable and output; they and their
+//! README usage examples pass `terraform validate`; their validation blocks refuse bad input;
+//! and each applies on the emulator, plans empty afterwards, and destroys cleanly.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -80,6 +80,15 @@ fn modules_validate_and_refuse_bad_input() {
         let root = ws.path().join("modules").join(module);
         let out = ws.tf(&[&format!("-chdir=modules/{module}"), "validate"]);
         assert_eq!(out.code, 0, "{} does not validate:\n{}", root.display(), out.text());
+    }
+
+    // The usage examples in the READMEs are valid configurations.
+    for module in MODULES {
+        let readme = std::fs::read_to_string(repo_root().join("modules").join(module).join("README.md")).unwrap();
+        let usage = readme.split("```hcl").nth(1).and_then(|s| s.split("```").next()).expect("a usage example");
+        let ws = workspace_with(module, &usage.replace("../../modules/", "./modules/"));
+        let out = ws.tf(&["validate"]);
+        assert_eq!(out.code, 0, "the usage example of {module} does not validate:\n{}", out.text());
     }
 
     let ws = workspace_with(
