@@ -44,7 +44,7 @@ endpoint=$(bash emulator/daemon.sh start | tail -n1 | sed 's/^AWS_ENDPOINT_URL=/
 echo "emulator at $endpoint"
 
 echo "== creating the EKS cluster 'demo' in the emulator"
-AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
+AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 \
   .tools/venv/bin/python - <<'EOF2'
 import boto3
 eks = boto3.client("eks")

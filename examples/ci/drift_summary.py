@@ -3,17 +3,26 @@ whose planned value differs from the refreshed one (`resource_drift` when Terraf
 else the planned `resource_changes`). Standard library only, so any CI image can run it."""
 
 import json
+import re
 import sys
 
 SENSITIVE = "(sensitive)"
 
 
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
 def flatten(value, prefix=""):
-    """Flattens nested JSON into {"a.b[0].c": leaf}."""
+    """Flattens nested JSON into {"a.b[0].c": leaf}; map keys that are not identifiers are
+    written as Terraform writes them, tags["k8s.io/cluster-autoscaler/enabled"]."""
     out = {}
     if isinstance(value, dict):
         for key, inner in value.items():
-            out.update(flatten(inner, f"{prefix}.{key}" if prefix else key))
+            if not IDENTIFIER.match(key):
+                path = f"{prefix}[{json.dumps(key)}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else key
+            out.update(flatten(inner, path))
     elif isinstance(value, list):
         for index, inner in enumerate(value):
             out.update(flatten(inner, f"{prefix}[{index}]"))
@@ -38,6 +47,8 @@ def changed_attributes(change):
 
 
 def show(value):
+    if value is None:
+        return "(absent)"
     text = json.dumps(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -284,6 +284,13 @@ impl Workspace {
         self.env.push((key.into(), value.into()));
     }
 
+    /// The environment terraform runs with here (CLI config with dev_overrides, emulator
+    /// endpoint, credentials): for running other tools, such as scripts wrapping terraform,
+    /// the way the harness runs terraform.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
     /// Runs terraform with `args` (and -no-color).
     pub fn tf(&self, args: &[&str]) -> TfOutput {
         let mut command = Command::new(terraform_bin());

@@ -102,6 +102,16 @@ resource "autoscale_hpa_manifest" "worker" {
   }
 }
 
+# The adapter rules the worker HPA is checked against.
+resource "autoscale_prometheus_adapter_manifest" "celery" {
+  external_rule {
+    metric_name  = "celery_queue_depth"
+    series_query = "celery_queue_depth{queue!=\"\"}"
+    namespaced   = false
+    window       = "2m"
+  }
+}
+
 output "api_hpa_yaml" {
   value = autoscale_hpa_manifest.api.yaml
 }

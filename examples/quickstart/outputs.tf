@@ -1,0 +1,45 @@
+output "node_group_id" {
+  description = "The Spot node group, as cluster:node group."
+  value       = autoscale_spot_node_group.batch.id
+}
+
+output "asg_names" {
+  description = "Auto Scaling groups behind each node group."
+  value = {
+    batch   = autoscale_spot_node_group.batch.asg_names
+    staging = autoscale_spot_node_group.staging.asg_names
+    dev     = autoscale_spot_node_group.dev.asg_names
+  }
+}
+
+output "discovery_tags" {
+  description = "The Cluster Autoscaler tags written on the Spot group's ASG."
+  value       = autoscale_asg_discovery_tags.batch.tags
+}
+
+output "schedule_savings_percent" {
+  description = "Instance-hours saved by each schedule against its business-hours size all week."
+  value = {
+    staging = autoscale_scaling_schedule.staging.savings_percent
+    dev     = autoscale_scaling_schedule.dev.savings_percent
+  }
+}
+
+output "manifest_paths" {
+  description = "The Kubernetes manifests written (kubectl apply -f each)."
+  value = {
+    api_hpa            = autoscale_hpa_manifest.api.output_path
+    worker_hpa         = autoscale_hpa_manifest.worker.output_path
+    prometheus_adapter = autoscale_prometheus_adapter_manifest.celery.output_path
+    cluster_autoscaler = autoscale_cluster_autoscaler_manifest.this.output_path
+  }
+}
+
+output "api_spike" {
+  description = "The API HPA under the spike: seconds until it asks for its 50 pods and until they are ready (null: never), and the most it asks for."
+  value = {
+    time_to_max       = data.autoscale_hpa_simulation.api_spike.time_to_max
+    time_to_max_ready = data.autoscale_hpa_simulation.api_spike.time_to_max_ready
+    peak_replicas     = data.autoscale_hpa_simulation.api_spike.peak_replicas
+  }
+}
