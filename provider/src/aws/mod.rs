@@ -1,6 +1,7 @@
 //! AWS access: one set of clients per configured provider, built the way the AWS SDKs resolve
 //! settings, plus the small pieces every service module shares (error text, polling).
 
+pub mod actions;
 pub mod asg_tags;
 pub mod batch;
 pub mod eks;
