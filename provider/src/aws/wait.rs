@@ -132,7 +132,7 @@ mod tests {
         });
         let started = Instant::now();
         let result: Result<(), WaitError<Broken>> =
-            poll_until("x", Duration::from_secs(600), Duration::from_secs(1), &cancel, || std::future::pending()).await;
+            poll_until("x", Duration::from_secs(600), Duration::from_secs(1), &cancel, std::future::pending).await;
         assert!(matches!(result, Err(WaitError::Cancelled { .. })), "{result:?}");
         assert!(started.elapsed() < Duration::from_secs(5));
     }
@@ -141,7 +141,7 @@ mod tests {
     async fn a_hanging_check_is_stopped_by_the_timeout() {
         let started = Instant::now();
         let result: Result<(), WaitError<Broken>> =
-            poll_until("node group", Duration::from_millis(50), Duration::from_secs(1), &CancellationToken::new(), || std::future::pending()).await;
+            poll_until("node group", Duration::from_millis(50), Duration::from_secs(1), &CancellationToken::new(), std::future::pending).await;
         let text = result.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(text.contains("timed out") && text.contains("no answer yet"), "{text}");
         assert!(started.elapsed() < Duration::from_secs(5));
