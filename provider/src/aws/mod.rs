@@ -1,6 +1,7 @@
 //! AWS access: one set of clients per configured provider, built the way the AWS SDKs resolve
 //! settings, plus the small pieces every service module shares (error text, polling).
 
+pub mod actions;
 pub mod asg_tags;
 pub mod batch;
 pub mod eks;
@@ -17,7 +18,8 @@ use aws_credential_types::Credentials;
 use aws_types::region::Region;
 
 /// Settings from the provider block; unset ones fall back to the SDK's environment and files.
-#[derive(Debug, Clone, Default)]
+/// Its `Debug` output redacts the secret key and the session token.
+#[derive(Clone, Default)]
 pub struct AwsSettings {
     pub region: Option<String>,
     pub profile: Option<String>,
@@ -29,6 +31,24 @@ pub struct AwsSettings {
     pub eks_endpoint: Option<String>,
     pub autoscaling_endpoint: Option<String>,
     pub user_agent_suffix: String,
+}
+
+impl std::fmt::Debug for AwsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |secret: &Option<String>| secret.as_ref().map(|_| "<redacted>");
+        f.debug_struct("AwsSettings")
+            .field("region", &self.region)
+            .field("profile", &self.profile)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("token", &redacted(&self.token))
+            .field("max_retries", &self.max_retries)
+            .field("adaptive_retries", &self.adaptive_retries)
+            .field("eks_endpoint", &self.eks_endpoint)
+            .field("autoscaling_endpoint", &self.autoscaling_endpoint)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .finish()
+    }
 }
 
 /// Errors building the clients.
@@ -155,4 +175,23 @@ where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
 {
     err.as_service_error().and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_redacts_the_secret_key_and_token() {
+        let settings = AwsSettings {
+            access_key: Some("AKIDEXAMPLE".into()),
+            secret_key: Some("wJalrXUtnFEMI-secret".into()),
+            token: Some("session-token-value".into()),
+            ..Default::default()
+        };
+        let text = format!("{settings:?}");
+        assert!(text.contains("AKIDEXAMPLE"), "{text}");
+        assert!(!text.contains("wJalrXUtnFEMI-secret") && !text.contains("session-token-value"), "{text}");
+        assert!(text.contains("<redacted>"), "{text}");
+    }
 }

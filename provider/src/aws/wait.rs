@@ -45,9 +45,20 @@ where
     Fut: Future<Output = Poll<T, E>>,
 {
     let started = Instant::now();
-    let mut last;
+    let mut last = "no answer yet".to_string();
     loop {
-        match check().await {
+        // The check itself (an AWS call, retried by the SDK for minutes when the API is down)
+        // is raced against the deadline and StopProvider too, not only the naps between checks.
+        let remaining = timeout.saturating_sub(started.elapsed());
+        let outcome = tokio::select! {
+            biased;
+            outcome = check() => outcome,
+            () = cancel.cancelled() => return Err(WaitError::Cancelled { what: what.to_string(), last }),
+            () = tokio::time::sleep(remaining) => {
+                return Err(WaitError::Timeout { what: what.to_string(), waited: started.elapsed(), last });
+            }
+        };
+        match outcome {
             Poll::Done(value) => return Ok(value),
             Poll::Failed(err) => return Err(WaitError::Failed(err)),
             Poll::Pending(state) => last = state,
@@ -109,5 +120,37 @@ mod tests {
         let result: Result<(), WaitError<Broken>> =
             poll_until("x", Duration::from_secs(60), Duration::from_millis(1), &CancellationToken::new(), || async { Poll::Failed(Broken) }).await;
         assert!(matches!(result, Err(WaitError::Failed(Broken))));
+    }
+
+    #[tokio::test]
+    async fn a_hanging_check_is_stopped_by_stop_provider() {
+        let cancel = CancellationToken::new();
+        let stopper = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            stopper.cancel();
+        });
+        let started = Instant::now();
+        let result: Result<(), WaitError<Broken>> =
+            poll_until("x", Duration::from_secs(600), Duration::from_secs(1), &cancel, std::future::pending).await;
+        assert!(matches!(result, Err(WaitError::Cancelled { .. })), "{result:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn a_hanging_check_is_stopped_by_the_timeout() {
+        let started = Instant::now();
+        let result: Result<(), WaitError<Broken>> =
+            poll_until("node group", Duration::from_millis(50), Duration::from_secs(1), &CancellationToken::new(), std::future::pending).await;
+        let text = result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("timed out") && text.contains("no answer yet"), "{text}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn a_zero_timeout_still_checks_once() {
+        let result: Result<i32, WaitError<Broken>> =
+            poll_until("x", Duration::ZERO, Duration::from_secs(1), &CancellationToken::new(), || async { Poll::Done(7) }).await;
+        assert_eq!(result.ok(), Some(7));
     }
 }

@@ -519,7 +519,10 @@ fn schema() -> Schema {
             .validator(validate::matches(NAME_PATTERN, "start with a letter or digit and hold only letters, digits, `-` and `_`"))
             .description("Creates a unique name beginning with this prefix (26 characters are added)."),
     )
-    .attribute(Attribute::string("node_role_arn").required().requires_replace().description(
+    .attribute(Attribute::string("node_role_arn").required().requires_replace().validator(validate::matches(
+        r"^arn:aws[a-zA-Z-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
+        "be an IAM role ARN such as `arn:aws:iam::123456789012:role/eks-node`",
+    )).description(
         "ARN of the IAM role the nodes run as (it needs the AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy and \
          AmazonEC2ContainerRegistryReadOnly policies).",
     ))
