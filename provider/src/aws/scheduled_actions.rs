@@ -3,19 +3,49 @@
 //! two Auto Scaling group lookups those resources need (a node group's one group; whether a
 //! group belongs to an EKS node group).
 //!
-//! Reads go through [`scheduled_actions_of_group`]: one `DescribeScheduledActions` (paged) per
-//! group. That call is the unit to coalesce when many resources refresh actions of the same
-//! group at once — a batcher keyed by group name can sit in front of it without changing any
-//! caller, since [`find_scheduled_action`] and the schedule's read both filter its result.
+//! The unit of reading is [`scheduled_actions_of_group`]: one `DescribeScheduledActions` (paged)
+//! per group. The resources read through [`ScheduledActionReader`] (in `Clients`), which
+//! coalesces the groups asked for by concurrent reads (see [`super::batch`]): a few groups are
+//! described one call each, concurrently; many groups at once are answered by one region-wide
+//! `DescribeScheduledActions` (no group filter, paged) bucketed by group. A refresh of 100
+//! actions over 20 groups at `-parallelism=100` so makes one call instead of 100.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use aws_sdk_autoscaling::types::ScheduledUpdateGroupAction;
 use chrono::{DateTime, Utc};
+
+use super::batch::{BatchError, BatchSettings, Batcher};
 
 use super::node_groups::{NodeGroupLookupError, asg_names_of_node_group};
 use super::{error_code, error_text};
 
 /// Most actions one `DescribeScheduledActions` page may return (the API's maximum).
 const PAGE_SIZE: i32 = 100;
+
+/// How the reads of scheduled actions are coalesced: as DescribeTags is
+/// ([`super::asg_tags::COALESCING`]): a batch is ready 25 ms after the last arrival (at most
+/// 250 ms after the first), one load at a time, at most one every 150 ms, so the reads arriving
+/// while a call is out gather into the next one.
+pub const COALESCING: BatchSettings = BatchSettings {
+    linger: Duration::from_millis(25),
+    max_wait: Duration::from_millis(250),
+    max_keys: 1000,
+    max_concurrent_loads: 1,
+    min_interval: Duration::from_millis(150),
+};
+
+/// Fewest groups in one batch for which a region-wide `DescribeScheduledActions` replaces the
+/// per-group calls. The region-wide scan costs one call per 100 actions in the region (actions of
+/// groups nobody asked about included), the per-group calls one per group: below this many
+/// groups the per-group calls are cheap enough whatever the region holds.
+pub const REGION_WIDE_MIN_GROUPS: usize = 5;
+
+/// Per-group `DescribeScheduledActions` calls one batch runs at the same time.
+const PER_GROUP_CONCURRENCY: usize = 4;
 
 /// Tag EKS puts on a managed node group's Auto Scaling group, naming the node group.
 const EKS_NODE_GROUP_TAG: &str = "eks:nodegroup-name";
@@ -28,6 +58,10 @@ pub enum ScheduledActionError {
     /// `DescribeScheduledActions` failed.
     #[error("describing scheduled actions of Auto Scaling group ({asg}): {message}")]
     Describe { asg: String, message: String },
+    /// The `DescribeScheduledActions` call shared with other reads failed (its own message names
+    /// the group or region it described).
+    #[error("reading scheduled actions of Auto Scaling group ({asg}): {message}")]
+    Shared { asg: String, message: String },
     /// `PutScheduledUpdateGroupAction` failed.
     #[error("putting scheduled action ({asg}/{name}): {message}")]
     Put { asg: String, name: String, message: String },
@@ -136,6 +170,118 @@ pub async fn scheduled_actions_of_group(client: &aws_sdk_autoscaling::Client, as
             Some(next) if !next.is_empty() && token.as_deref() != Some(next) => token = Some(next.to_string()),
             _ => return Ok(actions),
         }
+    }
+}
+
+/// Every scheduled action of the region (`DescribeScheduledActions` without a group, paged),
+/// by group, and the number of pages it took.
+///
+/// # Errors
+/// When the API fails.
+pub async fn scheduled_actions_of_region(client: &aws_sdk_autoscaling::Client) -> Result<(HashMap<String, Vec<ScheduledAction>>, usize), ScheduledActionError> {
+    let mut by_group: HashMap<String, Vec<ScheduledAction>> = HashMap::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let output = client
+            .describe_scheduled_actions()
+            .max_records(PAGE_SIZE)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|err| ScheduledActionError::Describe { asg: "all groups of the region".into(), message: error_text(&err) })?;
+        pages += 1;
+        for action in output.scheduled_update_group_actions() {
+            if let Some(group) = action.auto_scaling_group_name() {
+                by_group.entry(group.to_string()).or_default().push(from_sdk(group, action));
+            }
+        }
+        match output.next_token() {
+            Some(next) if !next.is_empty() && token.as_deref() != Some(next) => token = Some(next.to_string()),
+            _ => return Ok((by_group, pages)),
+        }
+    }
+}
+
+/// `DescribeScheduledActions` shared by every resource instance of one provider process: the
+/// groups asked for by concurrent reads are described together. Keep one per autoscaling
+/// client, in `Clients`.
+pub struct ScheduledActionReader {
+    by_group: Batcher<String, Arc<Vec<ScheduledAction>>, String>,
+}
+
+impl std::fmt::Debug for ScheduledActionReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScheduledActionReader").field("loads", &self.by_group.stats().loads).finish_non_exhaustive()
+    }
+}
+
+impl ScheduledActionReader {
+    pub fn new(client: aws_sdk_autoscaling::Client) -> Self {
+        // Pages the latest region-wide scan took: the region-wide scan is chosen only while it
+        // costs fewer calls than one per group asked.
+        let region_pages = Arc::new(AtomicUsize::new(1));
+        let by_group = Batcher::new(COALESCING, move |groups: Vec<String>| {
+            let client = client.clone();
+            let region_pages = Arc::clone(&region_pages);
+            async move {
+                let region_wide = groups.len() >= REGION_WIDE_MIN_GROUPS.max(region_pages.load(Ordering::Relaxed));
+                let mut answer: HashMap<String, Arc<Vec<ScheduledAction>>> = HashMap::with_capacity(groups.len());
+                if region_wide {
+                    let (mut found, pages) = scheduled_actions_of_region(&client).await.map_err(|e| e.to_string())?;
+                    region_pages.store(pages, Ordering::Relaxed);
+                    for group in groups {
+                        let actions = found.remove(&group).unwrap_or_default();
+                        answer.insert(group, Arc::new(actions));
+                    }
+                    return Ok(answer);
+                }
+                for chunk in groups.chunks(PER_GROUP_CONCURRENCY) {
+                    let mut calls = tokio::task::JoinSet::new();
+                    for group in chunk {
+                        let (client, group) = (client.clone(), group.clone());
+                        calls.spawn(async move {
+                            let actions = scheduled_actions_of_group(&client, &group).await;
+                            (group, actions)
+                        });
+                    }
+                    while let Some(done) = calls.join_next().await {
+                        let (group, actions) = done.map_err(|e| format!("a DescribeScheduledActions call ended abnormally: {e}"))?;
+                        answer.insert(group, Arc::new(actions.map_err(|e| e.to_string())?));
+                    }
+                }
+                Ok(answer)
+            }
+        });
+        Self { by_group }
+    }
+
+    /// Every scheduled action of `asg` (none when the group does not exist), described together
+    /// with the groups other reads ask for at the same time.
+    ///
+    /// # Errors
+    /// When the shared call fails.
+    pub async fn of_group(&self, asg: &str) -> Result<Vec<ScheduledAction>, ScheduledActionError> {
+        match self.by_group.load(asg.to_string()).await {
+            Ok(found) => Ok(found.map(|actions| actions.as_ref().clone()).unwrap_or_default()),
+            Err(BatchError::Load(message)) => Err(ScheduledActionError::Shared { asg: asg.to_string(), message }),
+            Err(BatchError::Abandoned) => {
+                Err(ScheduledActionError::Shared { asg: asg.to_string(), message: "the shared DescribeScheduledActions call was abandoned".into() })
+            }
+        }
+    }
+
+    /// The named action of `asg`, or `None` when it (or the group) does not exist.
+    ///
+    /// # Errors
+    /// When the shared call fails.
+    pub async fn find(&self, asg: &str, name: &str) -> Result<Option<ScheduledAction>, ScheduledActionError> {
+        Ok(self.of_group(asg).await?.into_iter().find(|a| a.name == name))
+    }
+
+    /// Loads made so far (each one `DescribeScheduledActions` scan or a few per-group calls).
+    pub fn loads(&self) -> u64 {
+        self.by_group.stats().loads
     }
 }
 
