@@ -95,8 +95,10 @@ class PeakRss:
                 if not pid.isdigit():
                     continue
                 try:
-                    cmdline = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes()
-                    if self.needle.encode() not in cmdline:
+                    # The executable itself (argv[0]), not any process naming it in its arguments
+                    # (such as `cargo build -p terraform-provider-autoscale`).
+                    argv0 = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0]
+                    if os.path.basename(argv0).decode(errors="replace") != self.needle:
                         continue
                     for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
                         if line.startswith("VmHWM:"):

@@ -39,9 +39,10 @@ pub const COALESCING: BatchSettings = BatchSettings {
 };
 
 /// Fewest groups in one batch for which a region-wide `DescribeScheduledActions` replaces the
-/// per-group calls. The region-wide scan costs one call per 100 actions in the region (actions of
-/// groups nobody asked about included), the per-group calls one per group: below this many
-/// groups the per-group calls are cheap enough whatever the region holds.
+/// per-group calls, before any region-wide scan told how many pages the region holds. The scan
+/// costs one call per 100 actions in the region (actions of groups nobody asked about included),
+/// the per-group calls one per group; once a scan has run, the region-wide form is chosen for any
+/// batch of at least as many groups as that scan took pages (and at least 2).
 pub const REGION_WIDE_MIN_GROUPS: usize = 5;
 
 /// Per-group `DescribeScheduledActions` calls one batch runs at the same time.
@@ -218,14 +219,14 @@ impl std::fmt::Debug for ScheduledActionReader {
 
 impl ScheduledActionReader {
     pub fn new(client: aws_sdk_autoscaling::Client) -> Self {
-        // Pages the latest region-wide scan took: the region-wide scan is chosen only while it
-        // costs fewer calls than one per group asked.
-        let region_pages = Arc::new(AtomicUsize::new(1));
+        // Pages the latest region-wide scan took (before any scan: REGION_WIDE_MIN_GROUPS): the
+        // region-wide scan is chosen only while it costs no more calls than one per group asked.
+        let region_pages = Arc::new(AtomicUsize::new(REGION_WIDE_MIN_GROUPS));
         let by_group = Batcher::new(COALESCING, move |groups: Vec<String>| {
             let client = client.clone();
             let region_pages = Arc::clone(&region_pages);
             async move {
-                let region_wide = groups.len() >= REGION_WIDE_MIN_GROUPS.max(region_pages.load(Ordering::Relaxed));
+                let region_wide = groups.len() >= region_pages.load(Ordering::Relaxed).max(2);
                 let mut answer: HashMap<String, Arc<Vec<ScheduledAction>>> = HashMap::with_capacity(groups.len());
                 if region_wide {
                     let (mut found, pages) = scheduled_actions_of_region(&client).await.map_err(|e| e.to_string())?;
