@@ -371,6 +371,95 @@ mod tests {
         assert_eq!(to_chrono(&smithy).map(|t| t.timestamp()), Some(time.timestamp()));
     }
 
+    fn mocked_autoscaling(rules: &[&aws_smithy_mocks::Rule]) -> aws_sdk_autoscaling::Client {
+        let mut interceptor = aws_smithy_mocks::MockResponseInterceptor::new().rule_mode(aws_smithy_mocks::RuleMode::MatchAny);
+        for rule in rules {
+            interceptor = interceptor.with_rule(rule);
+        }
+        aws_sdk_autoscaling::Client::from_conf(
+            aws_sdk_autoscaling::Config::builder()
+                .behavior_version(aws_sdk_autoscaling::config::BehaviorVersion::latest())
+                .region(aws_sdk_autoscaling::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_autoscaling::config::Credentials::new("a", "b", None, None, "test"))
+                .http_client(aws_smithy_mocks::create_mock_http_client())
+                .interceptor(interceptor)
+                .build(),
+        )
+    }
+
+    fn sdk_action(group: &str, name: &str) -> ScheduledUpdateGroupAction {
+        ScheduledUpdateGroupAction::builder().auto_scaling_group_name(group).scheduled_action_name(name).recurrence("0 8 * * *").build()
+    }
+
+    #[tokio::test]
+    async fn many_groups_at_once_share_one_region_wide_call() {
+        use aws_sdk_autoscaling::operation::describe_scheduled_actions::DescribeScheduledActionsOutput;
+        let region_wide = aws_smithy_mocks::mock!(aws_sdk_autoscaling::Client::describe_scheduled_actions)
+            .match_requests(|r| r.auto_scaling_group_name().is_none())
+            .then_output(|| {
+                DescribeScheduledActionsOutput::builder()
+                    .set_scheduled_update_group_actions(Some((0..6).map(|i| sdk_action(&format!("g{i}"), "up")).chain([sdk_action("other", "up")]).collect()))
+                    .build()
+            });
+        let reader = ScheduledActionReader::new(mocked_autoscaling(&[&region_wide]));
+        let (a, b, c, d, e, f, missing) = tokio::join!(
+            reader.find("g0", "up"),
+            reader.find("g1", "up"),
+            reader.find("g2", "up"),
+            reader.find("g3", "up"),
+            reader.of_group("g4"),
+            reader.find("g5", "down"),
+            reader.of_group("absent"),
+        );
+        assert_eq!(region_wide.num_calls(), 1, "seven concurrent reads, one call");
+        assert_eq!(reader.loads(), 1);
+        for (found, group) in [(a, "g0"), (b, "g1"), (c, "g2"), (d, "g3")] {
+            let found = found.unwrap().unwrap();
+            assert_eq!((found.asg_name.as_str(), found.name.as_str()), (group, "up"));
+        }
+        assert_eq!(e.unwrap().len(), 1, "each group gets its own actions only");
+        assert_eq!(f.unwrap(), None);
+        assert!(missing.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_few_groups_are_described_one_call_each() {
+        use aws_sdk_autoscaling::operation::describe_scheduled_actions::DescribeScheduledActionsOutput;
+        let per_group = aws_smithy_mocks::mock!(aws_sdk_autoscaling::Client::describe_scheduled_actions)
+            .match_requests(|r| r.auto_scaling_group_name().is_some())
+            .sequence()
+            .output(|| DescribeScheduledActionsOutput::builder().scheduled_update_group_actions(sdk_action("g0", "up")).build())
+            .repeatedly()
+            .build();
+        let region_wide = aws_smithy_mocks::mock!(aws_sdk_autoscaling::Client::describe_scheduled_actions)
+            .match_requests(|r| r.auto_scaling_group_name().is_none())
+            .then_output(|| DescribeScheduledActionsOutput::builder().build());
+        let reader = ScheduledActionReader::new(mocked_autoscaling(&[&per_group, &region_wide]));
+        let (a, b) = tokio::join!(reader.find("g0", "up"), reader.of_group("g0"));
+        assert!(a.unwrap().is_some());
+        assert_eq!(b.unwrap().len(), 1);
+        assert_eq!((per_group.num_calls(), region_wide.num_calls()), (1, 0), "one group asked twice: one filtered call");
+        let (c, d) = tokio::join!(reader.of_group("g0"), reader.of_group("g1"));
+        assert!(c.is_ok() && d.is_ok());
+        assert_eq!((per_group.num_calls(), region_wide.num_calls()), (3, 0), "two groups: two filtered calls");
+    }
+
+    #[tokio::test]
+    async fn a_failed_shared_call_fails_each_reader_with_its_group() {
+        let failing = aws_smithy_mocks::mock!(aws_sdk_autoscaling::Client::describe_scheduled_actions).then_http_response(|| {
+            aws_smithy_runtime_api::http::Response::new(
+                aws_smithy_runtime_api::http::StatusCode::try_from(400).unwrap(),
+                aws_smithy_types::body::SdkBody::from(
+                    "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not allowed</Message></Error></ErrorResponse>",
+                ),
+            )
+        });
+        let reader = ScheduledActionReader::new(mocked_autoscaling(&[&failing]));
+        let err = reader.find("g0", "up").await.unwrap_err().to_string();
+        assert!(err.starts_with("reading scheduled actions of Auto Scaling group (g0): "), "{err}");
+        assert!(err.contains("AccessDenied"), "{err}");
+    }
+
     #[test]
     fn sizes_outside_i32_are_left_out() {
         assert_eq!(size(Some(3)), Some(3));
