@@ -14,11 +14,13 @@ python="$root/.tools/venv/bin/python"
 null_provider="$root/.tools/null-provider/terraform-provider-null_v2.1.2_x4"
 [[ -x "$python" && -x "$null_provider" && -x "$root/.tools/bin/terraform" ]] || bash scripts/install-tools.sh
 
-out="$(mktemp -d -t autoscale-bench-XXXXXX)"
+# Raw outputs stay in target/bench/ (git-ignored) for a closer look.
+out="$root/target/bench"
+rm -rf "$out"
+mkdir -p "$out"
 emulator_pid=""
 cleanup() {
     if [[ -n "$emulator_pid" ]]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
-    rm -rf "$out"
 }
 trap cleanup EXIT
 
@@ -48,7 +50,7 @@ endpoint="$(sed -n 's/^AWS_ENDPOINT_URL=//p' "$out/emulator.out" | head -1)"
 echo "== criterion micro-benchmarks" >&2
 echo "micro $(load)" >> "$out/load.txt"
 rm -rf target/criterion
-cargo bench -q -p terraform-provider-autoscale --bench hot_paths -- --warm-up-time 1 --measurement-time 4 --noplot > "$out/criterion.txt" 2>&1 \
+cargo bench -q -p autoscale-micro-benches --bench hot_paths -- --warm-up-time 1 --measurement-time 4 --noplot > "$out/criterion.txt" 2>&1 \
     || { cat "$out/criterion.txt" >&2; exit 1; }
 echo "end $(load)" >> "$out/load.txt"
 

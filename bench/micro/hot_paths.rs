@@ -2,8 +2,12 @@
 //! manifest, encoding and decoding a typical resource state as msgpack (what every plugin call
 //! carries), and one simulated hour of the HPA simulator.
 //!
-//! Run with `cargo bench -p terraform-provider-autoscale --bench hot_paths` (bench/run.sh does);
-//! under `cargo test --all-targets` each benchmark runs once, as a smoke test.
+//! Run with `cargo bench -p autoscale-micro-benches` (bench/run.sh does); under
+//! `cargo test --all-targets` each benchmark runs once, as a smoke test.
+//!
+//! A crate of its own rather than `provider/benches/`: the provider's dev-dependencies
+//! (aws-smithy-mocks turns on test features of the AWS runtime) would make `cargo bench` rebuild
+//! the AWS SDKs in release mode instead of reusing the release build's.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
