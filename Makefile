@@ -54,3 +54,7 @@ demo-stop:
 ## release: registry artifacts for this platform (zip, SHA256SUMS, manifest) and a filesystem mirror in dist/
 release:
 	@bash scripts/release.sh
+
+## bench: release build, then start-up, plan/apply/refresh (200, 1000), AWS calls per refresh and micro-benchmarks against their peers; writes bench/RESULTS.md
+bench: tools
+	@bash bench/run.sh

@@ -1,10 +1,13 @@
 """Plan/apply/refresh benchmark: N manifest resources of our provider against N `null_resource`s
 of the Go null provider 2.1.2, side by side in one run, at default parallelism and at
--parallelism=50, plus our provider's peak RSS during the largest plan.
+-parallelism=50, plus our provider's peak RSS during the plans.
+
+Every step alternates between the two workspaces (ours, null, ours, null, ...), so both see the
+same machine load; the ratios are ours / null.
 
     python bench/plan.py REPO_ROOT OUR_PROVIDER_DIR [N ...]
 
-Prints one JSON object per (N, parallelism) with median wall seconds of 3 runs per step."""
+Prints one JSON object per (N, parallelism) with the median wall seconds of RUNS runs per step."""
 
 import json
 import os
@@ -17,10 +20,10 @@ import tempfile
 import threading
 import time
 
-RUNS = 3
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 
 
-def our_config(n: int, out_dir: str) -> str:
+def our_config(n: int) -> str:
     return f"""
 terraform {{
   required_providers {{
@@ -41,10 +44,18 @@ resource "autoscale_hpa_manifest" "bench" {{
     name = "api-${{count.index}}"
   }}
   metric {{
-    type = "Resource"
-    resource {{
-      name                = "cpu"
-      average_utilization = 70
+    type                = "Resource"
+    name                = "cpu"
+    average_utilization = 70
+  }}
+  behavior {{
+    scale_down {{
+      stabilization_window_seconds = 300
+      policy {{
+        type           = "Percent"
+        value          = 50
+        period_seconds = 15
+      }}
     }}
   }}
 }}
@@ -66,22 +77,28 @@ resource "null_resource" "bench" {{
 
 
 class PeakRss:
-    """Polls /proc for the provider process and keeps the largest VmHWM seen (kB)."""
+    """Polls /proc for the provider process and keeps the largest VmHWM seen (kB) while
+    `recording` is set."""
 
     def __init__(self, needle: str) -> None:
         self.needle = needle
         self.peak_kb = 0
+        self.recording = threading.Event()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def run(self) -> None:
         while not self.stop.is_set():
+            if not self.recording.wait(0.05):
+                continue
             for pid in os.listdir("/proc"):
                 if not pid.isdigit():
                     continue
                 try:
-                    cmdline = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes()
-                    if self.needle.encode() not in cmdline:
+                    # The executable itself (argv[0]), not any process naming it in its arguments
+                    # (such as `cargo build -p terraform-provider-autoscale`).
+                    argv0 = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0]
+                    if os.path.basename(argv0).decode(errors="replace") != self.needle:
                         continue
                     for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
                         if line.startswith("VmHWM:"):
@@ -130,35 +147,39 @@ def main() -> None:
             ours_dir, null_dir = work / f"ours-{n}", work / f"null-{n}"
             ours_dir.mkdir()
             null_dir.mkdir()
-            (ours_dir / "main.tf").write_text(our_config(n, str(ours_dir / "out")))
+            (ours_dir / "main.tf").write_text(our_config(n))
             (null_dir / "main.tf").write_text(null_config(n))
             ours_env = {**base_env, "TF_CLI_CONFIG_FILE": str(ours_rc)}
             null_env = {**base_env, "TF_CLI_CONFIG_FILE": str(null_rc)}
             subprocess.run([terraform, "init", "-input=false"], cwd=null_dir, env=null_env, check=True,
                            stdout=subprocess.DEVNULL)
+            sides = (("ours", ours_dir, ours_env), ("null", null_dir, null_env))
             for parallelism in (10, 50):
                 flags = ["-input=false", "-no-color", f"-parallelism={parallelism}"]
-                row = {"resources": n, "parallelism": parallelism}
-                for name, cwd, env in (("ours", ours_dir, ours_env), ("null", null_dir, null_env)):
+                row: dict = {"resources": n, "parallelism": parallelism}
+                times: dict = {name: {"plan": [], "apply": [], "refresh": []} for name, _, _ in sides}
+                for _, cwd, _ in sides:
                     for path in cwd.glob("terraform.tfstate*"):
                         path.unlink()
-                    plans, applies, refreshes = [], [], []
-                    with PeakRss("terraform-provider-autoscale") as rss:
-                        for _ in range(RUNS):
-                            plans.append(timed([terraform, "plan", *flags], str(cwd), env))
-                    applies.append(timed([terraform, "apply", "-auto-approve", *flags], str(cwd), env))
+                rss = PeakRss("terraform-provider-autoscale")
+                with rss:
                     for _ in range(RUNS):
-                        refreshes.append(timed([terraform, "apply", "-refresh-only", "-auto-approve", *flags], str(cwd), env))
-                    row[name] = {
-                        "plan_s": round(statistics.median(plans), 3),
-                        "apply_s": round(statistics.median(applies), 3),
-                        "refresh_s": round(statistics.median(refreshes), 3),
-                    }
-                    if name == "ours":
-                        row[name]["peak_rss_mb"] = round(rss.peak_kb / 1024, 1)
-                row["plan_ratio"] = round(row["ours"]["plan_s"] / row["null"]["plan_s"], 3)
-                row["apply_ratio"] = round(row["ours"]["apply_s"] / row["null"]["apply_s"], 3)
-                row["refresh_ratio"] = round(row["ours"]["refresh_s"] / row["null"]["refresh_s"], 3)
+                        for name, cwd, env in sides:
+                            if name == "ours":
+                                rss.recording.set()
+                            times[name]["plan"].append(timed([terraform, "plan", *flags], str(cwd), env))
+                            rss.recording.clear()
+                for name, cwd, env in sides:
+                    times[name]["apply"].append(timed([terraform, "apply", "-auto-approve", *flags], str(cwd), env))
+                for _ in range(RUNS):
+                    for name, cwd, env in sides:
+                        times[name]["refresh"].append(
+                            timed([terraform, "apply", "-refresh-only", "-auto-approve", *flags], str(cwd), env))
+                for name, _, _ in sides:
+                    row[name] = {f"{step}_s": round(statistics.median(samples), 3) for step, samples in times[name].items()}
+                row["ours"]["peak_rss_mb_during_plan"] = round(rss.peak_kb / 1024, 1)
+                for step in ("plan", "apply", "refresh"):
+                    row[f"{step}_ratio"] = round(row["ours"][f"{step}_s"] / row["null"][f"{step}_s"], 3)
                 print(json.dumps(row), flush=True)
                 results.append(row)
     finally:

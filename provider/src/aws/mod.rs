@@ -69,6 +69,9 @@ pub struct Clients {
     pub region: String,
     /// DescribeTags shared by all resource instances of this provider process (coalesced).
     pub asg_tags: asg_tags::TagReader,
+    /// DescribeScheduledActions shared by all resource instances of this provider process
+    /// (coalesced by group).
+    pub scheduled_actions: scheduled_actions::ScheduledActionReader,
     /// Overrides of the built-in manifest templates.
     pub templates_dir: Option<PathBuf>,
 }
@@ -121,6 +124,7 @@ impl Clients {
         Ok(Self {
             eks: aws_sdk_eks::Client::from_conf(eks.build()),
             asg_tags: asg_tags::TagReader::new(autoscaling.clone()),
+            scheduled_actions: scheduled_actions::ScheduledActionReader::new(autoscaling.clone()),
             autoscaling,
             region,
             templates_dir,
@@ -132,7 +136,14 @@ impl Clients {
     /// Clients from already-built service clients (unit tests with mocked HTTP), with the
     /// shared readers set up as `new` does.
     pub fn from_service_clients(eks: aws_sdk_eks::Client, autoscaling: aws_sdk_autoscaling::Client, region: &str) -> Self {
-        Self { asg_tags: asg_tags::TagReader::new(autoscaling.clone()), eks, autoscaling, region: region.to_string(), templates_dir: None }
+        Self {
+            asg_tags: asg_tags::TagReader::new(autoscaling.clone()),
+            scheduled_actions: scheduled_actions::ScheduledActionReader::new(autoscaling.clone()),
+            eks,
+            autoscaling,
+            region: region.to_string(),
+            templates_dir: None,
+        }
     }
 }
 

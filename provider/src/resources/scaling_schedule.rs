@@ -26,7 +26,7 @@ use super::scheduled_action::{
     validate_target,
 };
 use crate::aws::Clients;
-use crate::aws::scheduled_actions::{PutScheduledAction, ScheduledAction, delete_scheduled_action, put_scheduled_action, scheduled_actions_of_group};
+use crate::aws::scheduled_actions::{PutScheduledAction, ScheduledAction, delete_scheduled_action, put_scheduled_action};
 use crate::schedule::{
     Capacity, DaySet, FoundAction, NEXT_RUN_COUNT, Place, PlannedAction, Problem, Recurrence, TimeOfDay, WeeklySchedule, Window, next_runs_of,
     parse_action_name, parse_recurrence, parse_time_zone, rebuild, same_time_zone, start_time_to_send, utc_text,
@@ -515,7 +515,7 @@ fn reconcile(existing: &[ScheduledAction], wanted: &[PlannedAction], zone: &str,
 
 /// The schedule's own actions on a group: those whose names it implies.
 async fn own_actions(clients: &Clients, asg: &str, name: &str) -> Result<Vec<ScheduledAction>, Diagnostic> {
-    let all = scheduled_actions_of_group(&clients.autoscaling, asg).await.map_err(|e| Diagnostic::from_error(&e))?;
+    let all = clients.scheduled_actions.of_group(asg).await.map_err(|e| Diagnostic::from_error(&e))?;
     Ok(all.into_iter().filter(|a| parse_action_name(name, &a.name).is_some()).collect())
 }
 

@@ -26,7 +26,7 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics, validate};
 
 use crate::aws::Clients;
 use crate::aws::scheduled_actions::{
-    PutScheduledAction, ScheduledAction, asg_of_node_group, delete_scheduled_action, find_scheduled_action, node_group_of_asg, put_scheduled_action,
+    PutScheduledAction, ScheduledAction, asg_of_node_group, delete_scheduled_action, node_group_of_asg, put_scheduled_action,
 };
 use crate::schedule::{
     ActionTiming, Capacity, NEXT_RUN_COUNT, next_occurrence, parse_recurrence, parse_time_zone, parse_timestamp, same_time_zone,
@@ -265,7 +265,7 @@ impl Resource for ScheduledActionResource {
             Ok(asg) => asg,
             Err(d) => return StateResult::failed(Value::Null, d),
         };
-        match find_scheduled_action(&clients.autoscaling, &asg, &model.name).await {
+        match clients.scheduled_actions.find(&asg, &model.name).await {
             Ok(None) => {}
             Ok(Some(_)) => return StateResult::failed(Value::Null, already_exists(&asg, &model.name)),
             Err(e) => return StateResult::failed(Value::Null, Diagnostic::from_error(&e)),
@@ -292,7 +292,7 @@ impl Resource for ScheduledActionResource {
             Err(e) => return StateResult::failed(state.clone(), e.to_diagnostic()),
         };
         let Some(asg) = model.asg_name.clone() else { return StateResult::ok(state.clone()) };
-        match find_scheduled_action(&clients.autoscaling, &asg, &model.name).await {
+        match clients.scheduled_actions.find(&asg, &model.name).await {
             Ok(Some(found)) => StateResult::ok(state_value(&flatten(&found, &model, now(), None))),
             Ok(None) => StateResult::ok(Value::Null),
             Err(e) => StateResult::failed(state.clone(), Diagnostic::from_error(&e)),
@@ -495,7 +495,7 @@ async fn read_back(clients: &Clients, model: Model, planned: &Value, now: DateTi
     let planned_runs = planned.get("next_runs").filter(|v| v.is_wholly_known() && !v.is_null()).and_then(|v| from_value::<Vec<RunModel>>(v).ok());
     let asg = model.asg_name.clone().unwrap_or_default();
     let fallback = Model { next_runs: planned_runs.clone().or_else(|| timing_of_model(&model).map(|t| run_models(&t, now))), ..model.clone() };
-    match find_scheduled_action(&clients.autoscaling, &asg, &model.name).await {
+    match clients.scheduled_actions.find(&asg, &model.name).await {
         Ok(Some(found)) => {
             let mut state = flatten(&found, &Model { next_runs: Some(Vec::new()), ..model.clone() }, now, fallback.next_runs.clone());
             // What apply returns must match the plan: keep the written forms the plan holds.

@@ -1,0 +1,1 @@
+//! Nothing but a home for the criterion benchmarks in `hot_paths.rs` (bench/run.sh runs them).
