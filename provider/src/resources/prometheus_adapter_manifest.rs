@@ -12,7 +12,8 @@ use tfplugin::value::{Type, from_value};
 use tfplugin::{Diagnostic, Diagnostics, Value, validate};
 
 use super::manifest_files::{
-    inputs_known, overrides_for, planned_output_sha, refresh_output, remove_file, remove_moved_output, render_diagnostics, set, text, violation_diagnostics, write_output,
+    create_manifest, delete_manifest, read_manifest, update_manifest,
+    inputs_known, overrides_for, planned_output_sha, refresh_output, render_diagnostics, set, text, violation_diagnostics, write_output,
 };
 use crate::render::TemplateName;
 use crate::render::prometheus_adapter::{self as adapter, ExternalRule, PrometheusAdapter};
@@ -181,35 +182,19 @@ impl Resource for PrometheusAdapterManifest {
     }
 
     async fn create(&self, ctx: &Context, planned: &Value, _config: &Value) -> StateResult {
-        match apply(ctx, planned) {
-            Ok(state) => StateResult::ok(state),
-            Err(d) => StateResult::failed(Value::Null, d),
-        }
+        create_manifest(apply(ctx, planned))
     }
 
     async fn read(&self, _ctx: &Context, state: &Value, _private: &[u8]) -> StateResult {
-        let mut state = state.clone();
-        match refresh_output(&mut state) {
-            Ok(()) => StateResult::ok(state),
-            Err(d) => StateResult::failed(state, d),
-        }
+        read_manifest(state)
     }
 
     async fn update(&self, ctx: &Context, prior: &Value, planned: &Value, _config: &Value, _private: &[u8]) -> StateResult {
-        if let Err(d) = remove_moved_output(prior, planned) {
-            return StateResult::failed(prior.clone(), d);
-        }
-        match apply(ctx, planned) {
-            Ok(state) => StateResult::ok(state),
-            Err(d) => StateResult::failed(prior.clone(), d),
-        }
+        update_manifest(prior, planned, || apply(ctx, planned))
     }
 
     async fn delete(&self, _ctx: &Context, prior: &Value, _private: &[u8]) -> Diagnostics {
-        match text(prior, "output_path") {
-            Some(path) => remove_file(std::path::Path::new(path)).map_err(|e| e.diagnostic()).err().map(Diagnostics::from).unwrap_or_default(),
-            None => Diagnostics::new(),
-        }
+        delete_manifest(prior)
     }
 
     /// Imports from a manifest file: the id is its path, which becomes `output_path`.
