@@ -8,10 +8,9 @@
 use std::collections::BTreeMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use acceptance::{Workspace, aws, emulator, run, unique};
+use acceptance::{Workspace, aws, create_cluster, emulator, run, unique};
 use autoscale::aws::asg_tags::{create_or_update_tags, delete_tags, describe_tags};
-use autoscale::aws::node_groups::asg_names_of_node_group;
-use aws_sdk_eks::types::{NodegroupScalingConfig, Taint, TaintEffect};
+use aws_sdk_eks::types::TaintEffect;
 use serde_json::Value as Json;
 
 const ADDRESS: &str = "autoscale_asg_discovery_tags.this";
@@ -35,38 +34,6 @@ fn shared_machine() -> RwLockReadGuard<'static, ()> {
 
 fn whole_machine() -> RwLockWriteGuard<'static, ()> {
     MACHINE.write().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// An EKS cluster. (`acceptance::aws()` builds its clients with `run`, so it must first be called
-/// outside `run`: `acceptance::create_cluster` alone would nest runtimes and panic.)
-fn create_cluster(name: &str) {
-    let _ = aws();
-    acceptance::create_cluster(name);
-}
-
-/// A cluster and a node group with `labels` and `taints` (EKS spelling), as EKS creates it: the
-/// emulator gives it an ASG tagged `eks:*` and with the discovery pair. Returns the ASG name.
-fn node_group(cluster: &str, name: &str, labels: &[(&str, &str)], taints: &[(&str, &str, TaintEffect)]) -> String {
-    let clients = aws();
-    run(async {
-        let mut request = clients
-            .eks
-            .create_nodegroup()
-            .cluster_name(cluster)
-            .nodegroup_name(name)
-            .node_role("arn:aws:iam::123456789012:role/eks-node")
-            .subnets("subnet-aaaa1111")
-            .subnets("subnet-bbbb2222")
-            .scaling_config(NodegroupScalingConfig::builder().min_size(0).max_size(3).desired_size(0).build());
-        for (k, v) in labels {
-            request = request.labels(*k, *v);
-        }
-        for (k, v, effect) in taints {
-            request = request.taints(Taint::builder().key(*k).value(*v).effect(effect.clone()).build());
-        }
-        request.send().await.expect("creating the node group");
-        asg_names_of_node_group(&clients.eks, cluster, name).await.expect("node group ASG").remove(0)
-    })
 }
 
 fn delete_node_group(cluster: &str, name: &str) {
@@ -202,7 +169,7 @@ fn basic() {
     let _machine = shared_machine();
     let cluster = unique("tags-basic");
     create_cluster(&cluster);
-    let asg = node_group(&cluster, "batch", &[("role", "batch")], &[("workload", "batch", TaintEffect::NoSchedule)]);
+    let asg = acceptance::create_node_group(&cluster, "batch", &[("role", "batch")], &[("workload", "batch", TaintEffect::NoSchedule)]);
     set_tag(&asg, "team", "data");
     let before = live(&asg);
     let mark = call_mark(&asg);
@@ -249,7 +216,7 @@ fn drift_is_restored() {
     let _machine = shared_machine();
     let cluster = unique("tags-drift");
     create_cluster(&cluster);
-    let asg = node_group(&cluster, "spot", &[("role", "spot")], &[]);
+    let asg = acceptance::create_node_group(&cluster, "spot", &[("role", "spot")], &[]);
     let ws = Workspace::new(&node_group_config(&cluster, "spot", r#"  resources = { "ephemeral-storage" = "100G" }"#));
     ws.apply();
     ws.assert_no_changes();
@@ -289,7 +256,7 @@ fn disappears() {
     let _machine = shared_machine();
     let cluster = unique("tags-gone");
     create_cluster(&cluster);
-    node_group(&cluster, "ng", &[("role", "x")], &[]);
+    acceptance::create_node_group(&cluster, "ng", &[("role", "x")], &[]);
     let ws = Workspace::new(&node_group_config(&cluster, "ng", ""));
     ws.apply();
     delete_node_group(&cluster, "ng");
@@ -400,7 +367,7 @@ fn import() {
     let _machine = shared_machine();
     let cluster = unique("tags-import");
     create_cluster(&cluster);
-    node_group(&cluster, "ng", &[("role", "web")], &[("zone", "a", TaintEffect::PreferNoSchedule)]);
+    acceptance::create_node_group(&cluster, "ng", &[("role", "web")], &[("zone", "a", TaintEffect::PreferNoSchedule)]);
     let ws = Workspace::new(&node_group_config(
         &cluster,
         "ng",
@@ -542,11 +509,11 @@ fn replaced_node_group_asg_is_tagged() {
     let _machine = shared_machine();
     let cluster = unique("tags-replace");
     create_cluster(&cluster);
-    let old = node_group(&cluster, "ng", &[("role", "batch")], &[]);
+    let old = acceptance::create_node_group(&cluster, "ng", &[("role", "batch")], &[]);
     let ws = Workspace::new(&node_group_config(&cluster, "ng", ""));
     ws.apply();
     delete_node_group(&cluster, "ng");
-    let new = node_group(&cluster, "ng", &[("role", "batch")], &[]);
+    let new = acceptance::create_node_group(&cluster, "ng", &[("role", "batch")], &[]);
     assert_ne!(old, new);
     assert!(!live_ca(&new).contains_key(&format!("{LABEL}role")));
 

@@ -10,7 +10,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use acceptance::{Workspace, aws, create_cluster, emulator, repo_root, run, unique};
+use acceptance::{Workspace, create_cluster, emulator, repo_root, unique};
 
 /// One invalid configuration: `from` in the valid configuration of `resource` becomes `to`.
 struct Case {
@@ -404,24 +404,6 @@ fn parallel<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     results.into_inner().unwrap()
 }
 
-fn create_asg(name: &str) {
-    let client = &aws().autoscaling;
-    run(async {
-        client.create_launch_configuration().launch_configuration_name(name).image_id("ami-12345678").instance_type("t3.micro").send().await.expect("launch configuration");
-        client
-            .create_auto_scaling_group()
-            .auto_scaling_group_name(name)
-            .launch_configuration_name(name)
-            .availability_zones("us-east-1a")
-            .min_size(0)
-            .max_size(10)
-            .desired_capacity(0)
-            .send()
-            .await
-            .expect("Auto Scaling group");
-    });
-}
-
 const RESOURCES: [&str; 8] = [
     "autoscale_spot_node_group",
     "autoscale_asg_discovery_tags",
@@ -442,7 +424,7 @@ fn every_bad_input_fails_at_plan_naming_the_attribute_and_writes_nothing() {
     let cluster = unique("bad-c");
     create_cluster(&cluster);
     let asg = unique("bad-asg");
-    create_asg(&asg);
+    acceptance::create_asg(&asg);
 
     // The base configurations are valid: each plans cleanly, so each failure below is the
     // case's own mistake.

@@ -9,37 +9,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use acceptance::{Workspace, aws, emulator, run, unique};
+use acceptance::{Workspace, emulator, unique};
 use serde_json::Value as Json;
 
 const GROUPS: usize = 20;
 const ACTIONS_PER_GROUP: usize = 5;
-
-/// A plain Auto Scaling group (launch configuration, one AZ).
-fn create_group(name: &str) {
-    let client = &aws().autoscaling;
-    run(async {
-        client
-            .create_launch_configuration()
-            .launch_configuration_name(name)
-            .image_id("ami-12345678")
-            .instance_type("t3.micro")
-            .send()
-            .await
-            .expect("creating the launch configuration");
-        client
-            .create_auto_scaling_group()
-            .auto_scaling_group_name(name)
-            .launch_configuration_name(name)
-            .availability_zones("us-east-1a")
-            .min_size(0)
-            .max_size(10)
-            .desired_capacity(0)
-            .send()
-            .await
-            .expect("creating the Auto Scaling group");
-    });
-}
 
 /// The sequence number of the latest call naming `resource`.
 fn latest_seq(resource: &str) -> u64 {
@@ -64,7 +38,7 @@ fn refresh_of_100_scheduled_actions_shares_describe_calls() {
     let prefix = unique("coalesce-sa");
     let groups: Vec<String> = (0..GROUPS).map(|i| format!("{prefix}-{i:02}")).collect();
     for group in &groups {
-        create_group(group);
+        acceptance::create_asg(group);
     }
     let list = groups.iter().map(|g| format!("\"{g}\"")).collect::<Vec<_>>().join(", ");
     let ws = Workspace::new(&format!(

@@ -3,49 +3,8 @@
 
 use acceptance::Workspace;
 
-/// The seed's API HPA, as an autoscale_hpa_manifest would render it.
-const API_HPA: &str = r#"apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: api
-spec:
-  scaleTargetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: api
-  minReplicas: 2
-  maxReplicas: 50
-  metrics:
-    - type: Resource
-      resource:
-        name: cpu
-        target:
-          type: Utilization
-          averageUtilization: 70
-    - type: Resource
-      resource:
-        name: memory
-        target:
-          type: Utilization
-          averageUtilization: 80
-  behavior:
-    scaleUp:
-      stabilizationWindowSeconds: 0
-      selectPolicy: Max
-      policies:
-        - type: Percent
-          value: 100
-          periodSeconds: 15
-        - type: Pods
-          value: 4
-          periodSeconds: 15
-    scaleDown:
-      stabilizationWindowSeconds: 300
-      policies:
-        - type: Percent
-          value: 50
-          periodSeconds: 15
-"#;
+/// The seed's API HPA (the same manifest the simulation's seed report runs).
+const API_HPA: &str = include_str!("fixtures/seed/api-hpa.yaml");
 
 fn config(body: &str) -> String {
     format!("locals {{\n  api_hpa = <<-EOT\n{API_HPA}  EOT\n}}\n\n{body}")

@@ -8,55 +8,10 @@
 use std::collections::BTreeMap;
 
 use acceptance::{Workspace, aws, emulator, run, unique};
-use autoscale::aws::node_groups::asg_names_of_node_group;
 use autoscale::aws::scheduled_actions::{PutScheduledAction, ScheduledAction, delete_scheduled_action, put_scheduled_action, scheduled_actions_of_group};
 use autoscale::schedule::parse_timestamp;
 use chrono::{DateTime, Utc};
 use serde_json::Value as Json;
-
-fn create_group(name: &str) {
-    let client = &aws().autoscaling;
-    run(async {
-        client
-            .create_launch_configuration()
-            .launch_configuration_name(name)
-            .image_id("ami-12345678")
-            .instance_type("t3.micro")
-            .send()
-            .await
-            .expect("creating the launch configuration");
-        client
-            .create_auto_scaling_group()
-            .auto_scaling_group_name(name)
-            .launch_configuration_name(name)
-            .availability_zones("us-east-1a")
-            .min_size(0)
-            .max_size(10)
-            .desired_capacity(0)
-            .send()
-            .await
-            .expect("creating the Auto Scaling group");
-    });
-}
-
-fn create_node_group(cluster: &str, node_group: &str) -> String {
-    acceptance::create_cluster(cluster);
-    let clients = aws();
-    run(async {
-        clients
-            .eks
-            .create_nodegroup()
-            .cluster_name(cluster)
-            .nodegroup_name(node_group)
-            .node_role("arn:aws:iam::123456789012:role/eks-node")
-            .subnets("subnet-aaaa1111")
-            .scaling_config(aws_sdk_eks::types::NodegroupScalingConfig::builder().min_size(1).max_size(3).desired_size(1).build())
-            .send()
-            .await
-            .expect("creating the node group");
-        asg_names_of_node_group(&clients.eks, cluster, node_group).await.expect("node group's group").remove(0)
-    })
-}
 
 /// Every action on the group, by name.
 fn actions(asg: &str) -> BTreeMap<String, ScheduledAction> {
@@ -118,7 +73,7 @@ fn now() -> DateTime<Utc> {
 #[test]
 fn basic_staging_schedule_reports_its_savings() {
     let asg = unique("ss-basic");
-    create_group(&asg);
+    acceptance::create_asg(&asg);
     put_foreign(&asg);
     let ws = Workspace::new(&staging(&asg));
     let plan = ws.plan(&[]);
@@ -164,7 +119,7 @@ fn basic_staging_schedule_reports_its_savings() {
 #[test]
 fn disappears() {
     let asg = unique("ss-gone");
-    create_group(&asg);
+    acceptance::create_asg(&asg);
     let ws = Workspace::new(&staging(&asg));
     ws.apply();
     // One action deleted: the schedule plans to put it back.
@@ -187,7 +142,7 @@ fn disappears() {
 #[test]
 fn update_adds_and_removes_its_own_actions_only() {
     let asg = unique("ss-update");
-    create_group(&asg);
+    acceptance::create_asg(&asg);
     put_foreign(&asg);
     let ws = Workspace::new(&staging(&asg));
     ws.apply();
@@ -262,7 +217,7 @@ fn assert_plan_error(config: &str, needles: &[&str]) {
 #[test]
 fn plan_time_errors_name_the_window_and_write_nothing() {
     let asg = unique("ss-errors");
-    create_group(&asg);
+    acceptance::create_asg(&asg);
     let target = format!("  asg_name = \"{asg}\"");
     let two = |second: &str| format!("{STAGING_WINDOW}\n  window {{\n{second}\n  }}\n");
     assert_plan_error(
@@ -299,7 +254,8 @@ fn plan_time_errors_name_the_window_and_write_nothing() {
 #[test]
 fn node_group_schedule_refuses_max_zero_and_finds_the_group() {
     let cluster = unique("ss-eks");
-    let asg = create_node_group(&cluster, "workers");
+    acceptance::create_cluster(&cluster);
+    let asg = acceptance::create_node_group(&cluster, "workers", &[], &[]);
     let target = format!("  cluster_name    = \"{cluster}\"\n  node_group_name = \"workers\"");
     let sized = STAGING_WINDOW.replace("desired_capacity = 5", "min_size = 1\n    max_size = 5\n    desired_capacity = 5");
     // Development-style: nothing off hours. max_size 0 is what EKS refuses; min and desired 0 are fine.

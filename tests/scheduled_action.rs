@@ -6,57 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use acceptance::{Workspace, aws, emulator, run, unique};
-use autoscale::aws::node_groups::asg_names_of_node_group;
 use autoscale::aws::scheduled_actions::{PutScheduledAction, ScheduledAction, delete_scheduled_action, find_scheduled_action, put_scheduled_action};
 use autoscale::schedule::{next_occurrence, parse_recurrence, parse_time_zone, parse_timestamp};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde_json::Value as Json;
-
-/// A plain Auto Scaling group (launch configuration, one AZ): what moto needs to create one.
-fn create_group(name: &str) {
-    let client = &aws().autoscaling;
-    run(async {
-        client
-            .create_launch_configuration()
-            .launch_configuration_name(name)
-            .image_id("ami-12345678")
-            .instance_type("t3.micro")
-            .send()
-            .await
-            .expect("creating the launch configuration");
-        client
-            .create_auto_scaling_group()
-            .auto_scaling_group_name(name)
-            .launch_configuration_name(name)
-            .availability_zones("us-east-1a")
-            .min_size(0)
-            .max_size(10)
-            .desired_capacity(0)
-            .send()
-            .await
-            .expect("creating the Auto Scaling group");
-    });
-}
-
-/// A cluster and a managed node group; returns the node group's Auto Scaling group.
-fn create_node_group(cluster: &str, node_group: &str) -> String {
-    acceptance::create_cluster(cluster);
-    let clients = aws();
-    run(async {
-        clients
-            .eks
-            .create_nodegroup()
-            .cluster_name(cluster)
-            .nodegroup_name(node_group)
-            .node_role("arn:aws:iam::123456789012:role/eks-node")
-            .subnets("subnet-aaaa1111")
-            .scaling_config(aws_sdk_eks::types::NodegroupScalingConfig::builder().min_size(1).max_size(3).desired_size(1).build())
-            .send()
-            .await
-            .expect("creating the node group");
-        asg_names_of_node_group(&clients.eks, cluster, node_group).await.expect("node group's group").remove(0)
-    })
-}
 
 fn find(asg: &str, name: &str) -> Option<ScheduledAction> {
     let client = &aws().autoscaling;
@@ -112,7 +65,7 @@ use chrono::Offset;
 #[test]
 fn basic() {
     let asg = unique("sa-basic");
-    create_group(&asg);
+    acceptance::create_asg(&asg);
     let ws = Workspace::new(&action_config(&asg, "weekday-up", WEEKDAY_MORNINGS));
     ws.apply();
     ws.assert_no_changes();
@@ -140,7 +93,7 @@ fn basic() {
 #[test]
 fn disappears() {
     let asg = unique("sa-gone");
-    create_group(&asg);
+    acceptance::create_asg(&asg);
     let ws = Workspace::new(&action_config(&asg, "up", WEEKDAY_MORNINGS));
     ws.apply();
     let client = &aws().autoscaling;
@@ -158,7 +111,7 @@ fn disappears() {
 #[test]
 fn update_recurrence_sends_a_fresh_start_time_never_a_past_one() {
     let asg = unique("sa-update");
-    create_group(&asg);
+    acceptance::create_asg(&asg);
     let past = "2024-01-01T08:00:00Z";
     let body = |recurrence: &str, desired: i64| {
         format!("  recurrence = \"{recurrence}\"\n  time_zone = \"Europe/Paris\"\n  start_time = \"{past}\"\n  desired_capacity = {desired}\n")
@@ -200,7 +153,7 @@ fn chrono_text(time: DateTime<Utc>) -> String {
 #[test]
 fn update_and_drift() {
     let asg = unique("sa-drift");
-    create_group(&asg);
+    acceptance::create_asg(&asg);
     let ws = Workspace::new(&action_config(&asg, "up", WEEKDAY_MORNINGS));
     ws.apply();
 
@@ -256,7 +209,7 @@ fn assert_plan_error(config: &str, needles: &[&str]) -> String {
 #[test]
 fn plan_time_errors_name_the_attribute_and_write_nothing() {
     let asg = unique("sa-errors");
-    create_group(&asg);
+    acceptance::create_asg(&asg);
     assert_plan_error(
         &action_config(&asg, "bad-cron", "  recurrence = \"0 8 * * MON#2\"\n  desired_capacity = 1\n"),
         &["Invalid recurrence", "recurrence = \"0 8 * * MON#2\"", "MON#2"],
@@ -300,7 +253,8 @@ fn plan_time_errors_name_the_attribute_and_write_nothing() {
 #[test]
 fn node_group_form_looks_up_the_group_and_refuses_max_zero() {
     let cluster = unique("sa-eks");
-    let asg = create_node_group(&cluster, "workers");
+    acceptance::create_cluster(&cluster);
+    let asg = acceptance::create_node_group(&cluster, "workers", &[], &[]);
     let config = |body: &str| {
         format!(
             r#"

@@ -192,6 +192,62 @@ pub fn create_cluster(name: &str) {
     });
 }
 
+/// A plain Auto Scaling group `name` (0–10 instances, one AZ) with a launch configuration of the
+/// same name: the least moto needs to create one.
+pub fn create_asg(name: &str) {
+    let client = aws().autoscaling.clone(); // aws() first, outside `run`: it runs a future of its own
+    run(async {
+        client
+            .create_launch_configuration()
+            .launch_configuration_name(name)
+            .image_id("ami-12345678")
+            .instance_type("t3.micro")
+            .send()
+            .await
+            .expect("creating the launch configuration");
+        client
+            .create_auto_scaling_group()
+            .auto_scaling_group_name(name)
+            .launch_configuration_name(name)
+            .availability_zones("us-east-1a")
+            .min_size(0)
+            .max_size(10)
+            .desired_capacity(0)
+            .send()
+            .await
+            .expect("creating the Auto Scaling group");
+    });
+}
+
+/// A managed node group of the existing `cluster`, sized 0–3, with `labels` and `taints` as EKS
+/// spells them; the emulator gives it an Auto Scaling group tagged the way EKS tags one (`eks:*`
+/// and the discovery pair). Returns that group's name.
+pub fn create_node_group(cluster: &str, name: &str, labels: &[(&str, &str)], taints: &[(&str, &str, aws_sdk_eks::types::TaintEffect)]) -> String {
+    let clients = aws();
+    run(async {
+        let mut request = clients
+            .eks
+            .create_nodegroup()
+            .cluster_name(cluster)
+            .nodegroup_name(name)
+            .node_role("arn:aws:iam::123456789012:role/eks-node")
+            .subnets("subnet-aaaa1111")
+            .subnets("subnet-bbbb2222")
+            .scaling_config(aws_sdk_eks::types::NodegroupScalingConfig::builder().min_size(0).max_size(3).desired_size(0).build());
+        for (key, value) in labels {
+            request = request.labels(*key, *value);
+        }
+        for (key, value, effect) in taints {
+            request = request.taints(aws_sdk_eks::types::Taint::builder().key(*key).value(*value).effect(effect.clone()).build());
+        }
+        request.send().await.expect("creating the node group");
+        autoscale::aws::node_groups::asg_names_of_node_group(&clients.eks, cluster, name)
+            .await
+            .expect("the node group's Auto Scaling group")
+            .remove(0)
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Terraform workspaces
 // ---------------------------------------------------------------------------------------------

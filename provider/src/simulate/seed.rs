@@ -10,95 +10,12 @@ use super::{Counting, Demand, Hpa, LoadProfile, LoadStep, NodeModel, Scenario, S
 
 /// The seed's API HPA (Day 131): 2–50 replicas, CPU 70 %, memory 80 %, scale up by 100 % or
 /// 4 pods per 15 s at once, scale down by 50 % per 15 s after 5 minutes.
-pub(crate) const API_HPA: &str = r#"apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: api
-spec:
-  scaleTargetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: api
-  minReplicas: 2
-  maxReplicas: 50
-  metrics:
-    - type: Resource
-      resource:
-        name: cpu
-        target:
-          type: Utilization
-          averageUtilization: 70
-    - type: Resource
-      resource:
-        name: memory
-        target:
-          type: Utilization
-          averageUtilization: 80
-  behavior:
-    scaleUp:
-      stabilizationWindowSeconds: 0
-      selectPolicy: Max
-      policies:
-        - type: Percent
-          value: 100
-          periodSeconds: 15
-        - type: Pods
-          value: 4
-          periodSeconds: 15
-    scaleDown:
-      stabilizationWindowSeconds: 300
-      policies:
-        - type: Percent
-          value: 50
-          periodSeconds: 15
-"#;
+pub(crate) const API_HPA: &str = include_str!("../../../tests/fixtures/seed/api-hpa.yaml");
 
 /// The seed's worker HPA (Day 131/133): 2–100 replicas on queue depth (100 jobs per pod) with
 /// CPU 70 % as fallback, scale up by 200 % or 10 pods per 30 s at once, down by 25 % per 60 s
 /// after 10 minutes.
-pub(crate) const WORKER_HPA: &str = r#"apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: worker
-spec:
-  scaleTargetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: worker
-  minReplicas: 2
-  maxReplicas: 100
-  metrics:
-    - type: External
-      external:
-        metric:
-          name: celery_queue_depth
-        target:
-          type: AverageValue
-          averageValue: "100"
-    - type: Resource
-      resource:
-        name: cpu
-        target:
-          type: Utilization
-          averageUtilization: 70
-  behavior:
-    scaleUp:
-      stabilizationWindowSeconds: 0
-      selectPolicy: Max
-      policies:
-        - type: Percent
-          value: 200
-          periodSeconds: 30
-        - type: Pods
-          value: 10
-          periodSeconds: 30
-    scaleDown:
-      stabilizationWindowSeconds: 600
-      policies:
-        - type: Percent
-          value: 25
-          periodSeconds: 60
-"#;
+pub(crate) const WORKER_HPA: &str = include_str!("../../../tests/fixtures/seed/worker-hpa.yaml");
 
 /// "Realistic" set-up: pods take 30 s to be ready; nodes take 180 s (the seed: "Cluster
 /// Autoscaler provisions node (2-5 min)"), the node group holds at most 50 nodes, and starts with
