@@ -1,13 +1,102 @@
-//! The examples: every folder under examples/ passes `terraform validate`, and the quickstart
-//! (the seed's whole system) applies on the emulator, plans empty afterwards, and destroys.
+//! The examples: every folder under examples/ passes `terraform validate`; the quickstart (the
+//! seed's whole system) and each per-resource and data-source example apply on the emulator as
+//! written, plan empty afterwards, import with the ids their import.sh shows, and destroy
+//! leaving nothing behind.
+//!
+//! The per-resource examples name fixed AWS objects (cluster "prod", ASG "legacy-web", ...), so
+//! each runs in an AWS region of its own: the emulator keeps regions apart, the examples cannot
+//! meet each other or the other tests (us-east-1), and each test empties its region first so a
+//! rerun against the same emulator starts clean.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use acceptance::{PROVIDER_HEADER, Workspace, aws, create_cluster, repo_root, run, unique};
+use acceptance::{Clients, PROVIDER_HEADER, TfOutput, Workspace, aws, aws_in, create_cluster, repo_root, run, unique};
+use autoscale::aws::asg_tags::describe_tags;
 use autoscale::aws::node_groups::{asg_names_of_node_group, find_node_group};
+use autoscale::aws::scheduled_actions::{ScheduledAction, scheduled_actions_of_group};
+use aws_sdk_eks::types::{NodegroupScalingConfig, Taint, TaintEffect};
 use serde_json::Value as Json;
+
+// ---------------------------------------------------------------------------------------------
+// The table of examples
+// ---------------------------------------------------------------------------------------------
+
+/// Declares the apply test of each per-resource and data-source example and the region it owns,
+/// from one table: a row needs its check in `checks` (else no build), and
+/// `every_example_folder_has_an_apply_test` compares the rows with the folders on disk.
+macro_rules! example_tests {
+    ($($test:ident: $folder:literal in $region:literal;)*) => {
+        /// (folder under examples/, region its test owns)
+        const EXAMPLES: &[(&str, &str)] = &[$(($folder, $region)),*];
+
+        mod apply {
+            $(
+                #[test]
+                fn $test() {
+                    super::checks::$test(&super::Example::start($folder, $region));
+                }
+            )*
+        }
+    };
+}
+
+example_tests! {
+    asg_discovery_tags: "resources/autoscale_asg_discovery_tags" in "eu-west-1";
+    cluster_autoscaler_manifest: "resources/autoscale_cluster_autoscaler_manifest" in "eu-west-2";
+    hpa_manifest: "resources/autoscale_hpa_manifest" in "eu-west-3";
+    prometheus_adapter_manifest: "resources/autoscale_prometheus_adapter_manifest" in "eu-central-1";
+    scaling_schedule: "resources/autoscale_scaling_schedule" in "us-west-1";
+    scheduled_action: "resources/autoscale_scheduled_action" in "us-west-2";
+    spot_node_group: "resources/autoscale_spot_node_group" in "us-east-2";
+    hpa_simulation: "data-sources/autoscale_hpa_simulation" in "ap-southeast-2";
+}
+
+/// Every folder under examples/ holding Terraform files, relative to examples/, sorted.
+fn folders_with_terraform() -> BTreeSet<String> {
+    fn walk(root: &Path, dir: &Path, found: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, found);
+            } else if path.extension().is_some_and(|e| e == "tf") {
+                let folder = path.parent().unwrap().strip_prefix(root).unwrap();
+                found.insert(folder.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let root = repo_root().join("examples");
+    let mut found = BTreeSet::new();
+    walk(&root, &root, &mut found);
+    found
+}
+
+/// A new example folder cannot go untested: the folders holding `.tf` files are exactly the
+/// quickstart plus the table's rows, each row owns a region no other test uses, and each
+/// resource example shows how to import.
+#[test]
+fn every_example_folder_has_an_apply_test() {
+    let mut covered: BTreeSet<String> = EXAMPLES.iter().map(|(folder, _)| (*folder).to_string()).collect();
+    assert_eq!(covered.len(), EXAMPLES.len(), "a folder is listed twice: {EXAMPLES:?}");
+    covered.insert("quickstart".into());
+    assert_eq!(folders_with_terraform(), covered, "example folders and apply tests differ: add a row to example_tests!");
+
+    let regions: BTreeSet<&str> = EXAMPLES.iter().map(|(_, region)| *region).collect();
+    assert_eq!(regions.len(), EXAMPLES.len(), "two examples share a region: {EXAMPLES:?}");
+    assert!(!regions.contains("us-east-1"), "us-east-1 belongs to the other tests");
+
+    for (folder, _) in EXAMPLES.iter().filter(|(f, _)| f.starts_with("resources/")) {
+        let commands = import_commands(&repo_root().join("examples").join(folder));
+        assert!(!commands.is_empty(), "{folder} shows no `terraform import` in import.sh");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workspaces
+// ---------------------------------------------------------------------------------------------
 
 /// The example folders the docs use plus the quickstart.
 fn example_dirs() -> Vec<PathBuf> {
@@ -42,6 +131,488 @@ fn workspace_of(dir: &Path) -> Workspace {
     ws
 }
 
+/// The `terraform import ADDRESS ID` lines of a folder's import.sh, in order.
+fn import_commands(dir: &Path) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(dir.join("import.sh")) else { return Vec::new() };
+    text.lines()
+        .map(str::trim)
+        .filter(|line| line.starts_with("terraform import"))
+        .map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(words.len(), 4, "{}: expected `terraform import ADDRESS ID`: {line}", dir.display());
+            (words[2].to_string(), words[3].to_string())
+        })
+        .collect()
+}
+
+fn outputs(ws: &Workspace) -> Json {
+    let out = ws.tf(&["output", "-json"]);
+    assert_eq!(out.code, 0, "{}", out.text());
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// One example's run
+// ---------------------------------------------------------------------------------------------
+
+/// A per-resource example in its region: the folder's files in a workspace whose provider uses
+/// that region (through AWS_REGION, as a user's shell would set it), and clients in the region
+/// for creating what the example names and for checking what it did.
+struct Example {
+    folder: &'static str,
+    dir: PathBuf,
+    clients: &'static Clients,
+    ws: Workspace,
+}
+
+impl Example {
+    /// Empties the region (what an earlier run may have left) and prepares the workspace.
+    fn start(folder: &'static str, region: &'static str) -> Self {
+        let clients = aws_in(region);
+        empty_region(clients);
+        let dir = repo_root().join("examples").join(folder);
+        let mut ws = workspace_of(&dir);
+        ws.set_env("AWS_REGION", region);
+        Self { folder, dir, clients, ws }
+    }
+
+    /// Applies as written and checks that the plan is then empty.
+    fn apply(&self) -> TfOutput {
+        let out = self.ws.tf(&["apply", "-auto-approve", "-input=false"]);
+        assert_eq!(out.code, 0, "{} does not apply:\n{}", self.folder, out.text());
+        self.ws.assert_no_changes();
+        out
+    }
+
+    fn output(&self, name: &str) -> Json {
+        let all = outputs(&self.ws);
+        all.get(name).map(|o| o["value"].clone()).unwrap_or_else(|| panic!("{}: no output {name}: {all}", self.folder))
+    }
+
+    /// A file the example wrote, relative to its folder.
+    fn file(&self, relative: &str) -> String {
+        let path = self.ws.path().join(relative);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {}: {e}", self.folder, path.display()))
+    }
+
+    /// Runs each `terraform import` of import.sh as shown, after `terraform state rm` of its
+    /// address: the import succeeds, gives the applied attributes, and the plan stays empty.
+    /// `rewrite` replaces text of an id that stands for something the emulator names itself.
+    fn imports_as_shown(&self, rewrite: &[(&str, &str)]) {
+        let commands = import_commands(&self.dir);
+        assert!(!commands.is_empty(), "{}: import.sh shows no import", self.folder);
+        for (address, shown) in commands {
+            let id = rewrite.iter().fold(shown.clone(), |id, (from, to)| id.replace(from, to));
+            let applied = self.ws.attrs(&address);
+            let out = self.ws.tf(&["state", "rm", &address]);
+            assert_eq!(out.code, 0, "state rm {address}:\n{}", out.text());
+            let out = self.ws.tf(&["import", "-input=false", &address, &id]);
+            assert_eq!(out.code, 0, "{}: `terraform import {address} {shown}` fails:\n{}", self.folder, out.text());
+            let imported = self.ws.attrs(&address);
+            for (key, value) in &applied {
+                assert_eq!(imported.get(key), Some(value), "{}: {address} imported from {id:?} differs in {key}", self.folder);
+            }
+            self.assert_no_resource_changes();
+        }
+        // An apply then only restores the outputs import does not compute; the plan is empty.
+        self.apply();
+    }
+
+    /// The plan changes no resource, with and without refresh. (Right after `terraform import`
+    /// the state holds no outputs yet, so output changes are expected there.)
+    fn assert_no_resource_changes(&self) {
+        for extra in [&[][..], &["-refresh=false"][..]] {
+            let mut args = vec!["plan", "-input=false", "-out=check.tfplan"];
+            args.extend_from_slice(extra);
+            let out = self.ws.tf(&args);
+            assert_eq!(out.code, 0, "plan {extra:?}:\n{}", out.text());
+            let show = self.ws.tf(&["show", "-json", "check.tfplan"]);
+            assert_eq!(show.code, 0, "{}", show.text());
+            let plan: Json = serde_json::from_str(&show.stdout).unwrap();
+            let changing: Vec<&Json> = plan["resource_changes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|change| change["change"]["actions"] != serde_json::json!(["no-op"]))
+                .collect();
+            assert!(changing.is_empty(), "{}: the plan after import {extra:?} changes resources:\n{}", self.folder, out.stdout);
+        }
+        std::fs::remove_file(self.ws.path().join("check.tfplan")).unwrap();
+    }
+
+    /// Destroys; the state is then empty. The caller checks AWS and files.
+    fn destroy(&self) {
+        self.ws.destroy();
+        let out = self.ws.tf(&["state", "list"]);
+        assert_eq!(out.code, 0, "{}", out.text());
+        assert_eq!(out.stdout.trim(), "", "{}: state after destroy", self.folder);
+    }
+
+    /// Removes what the test created for the example, leaving the region as it found it.
+    fn finish(&self) {
+        empty_region(self.clients);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AWS fixtures in a region
+// ---------------------------------------------------------------------------------------------
+
+/// Deletes every node group, cluster, Auto Scaling group (with its scheduled actions and tags)
+/// and launch configuration of the region the clients use.
+fn empty_region(clients: &Clients) {
+    let clusters: Vec<String> = run(async { clients.eks.list_clusters().send().await.expect("listing clusters").clusters().to_vec() });
+    for cluster in &clusters {
+        let groups: Vec<String> = run(async {
+            clients.eks.list_nodegroups().cluster_name(cluster).send().await.expect("listing node groups").nodegroups().to_vec()
+        });
+        for group in &groups {
+            run(async { clients.eks.delete_nodegroup().cluster_name(cluster).nodegroup_name(group).send().await.expect("deleting a node group") });
+        }
+        for group in &groups {
+            wait_until_gone(clients, cluster, group);
+        }
+        run(async { clients.eks.delete_cluster().name(cluster).send().await.expect("deleting a cluster") });
+    }
+    run(async {
+        let groups = clients.autoscaling.describe_auto_scaling_groups().max_records(100).send().await.expect("listing groups");
+        assert!(groups.next_token().is_none(), "more groups than one page: not a region of the examples");
+        for group in groups.auto_scaling_groups() {
+            let name = group.auto_scaling_group_name().unwrap_or_default();
+            clients.autoscaling.delete_auto_scaling_group().auto_scaling_group_name(name).force_delete(true).send().await.expect("deleting a group");
+        }
+        let configs = clients.autoscaling.describe_launch_configurations().max_records(100).send().await.expect("listing launch configurations");
+        for config in configs.launch_configurations() {
+            let name = config.launch_configuration_name().unwrap_or_default();
+            clients.autoscaling.delete_launch_configuration().launch_configuration_name(name).send().await.expect("deleting a launch configuration");
+        }
+    });
+}
+
+fn wait_until_gone(clients: &Clients, cluster: &str, node_group: &str) {
+    let started = Instant::now();
+    while run(find_node_group(&clients.eks, cluster, node_group)).unwrap().is_some() {
+        assert!(started.elapsed() < Duration::from_secs(60), "node group {cluster}:{node_group} is not deleted after 60 s");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn create_cluster_in(clients: &Clients, name: &str) {
+    run(async {
+        clients
+            .eks
+            .create_cluster()
+            .name(name)
+            .role_arn("arn:aws:iam::123456789012:role/eks-cluster")
+            .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-aaaa1111").subnet_ids("subnet-bbbb2222").build())
+            .send()
+            .await
+            .expect("creating a cluster");
+    });
+}
+
+/// A managed node group with `labels` and `taints`, as EKS creates it (the emulator gives it an
+/// Auto Scaling group `eks-<node group>-<uuid>`); returns that group's name.
+fn create_node_group_in(clients: &Clients, cluster: &str, name: &str, labels: &[(&str, &str)], taints: &[(&str, &str, TaintEffect)]) -> String {
+    run(async {
+        let mut request = clients
+            .eks
+            .create_nodegroup()
+            .cluster_name(cluster)
+            .nodegroup_name(name)
+            .node_role("arn:aws:iam::123456789012:role/eks-node")
+            .subnets("subnet-aaaa1111")
+            .scaling_config(NodegroupScalingConfig::builder().min_size(1).max_size(10).desired_size(1).build());
+        for (k, v) in labels {
+            request = request.labels(*k, *v);
+        }
+        for (k, v, effect) in taints {
+            request = request.taints(Taint::builder().key(*k).value(*v).effect(effect.clone()).build());
+        }
+        request.send().await.expect("creating a node group");
+        let mut asgs = asg_names_of_node_group(&clients.eks, cluster, name).await.expect("the node group's Auto Scaling group");
+        assert_eq!(asgs.len(), 1, "{asgs:?}");
+        asgs.remove(0)
+    })
+}
+
+/// Self-managed Auto Scaling groups (one launch configuration for all, as the emulator wants).
+fn create_groups_in(clients: &Clients, names: &[&str]) {
+    run(async {
+        let config = format!("{}-lc", names[0]);
+        clients
+            .autoscaling
+            .create_launch_configuration()
+            .launch_configuration_name(&config)
+            .image_id("ami-12345678")
+            .instance_type("t3.micro")
+            .send()
+            .await
+            .expect("creating a launch configuration");
+        for name in names {
+            clients
+                .autoscaling
+                .create_auto_scaling_group()
+                .auto_scaling_group_name(*name)
+                .launch_configuration_name(&config)
+                .availability_zones(format!("{}a", clients.region))
+                .min_size(0)
+                .max_size(10)
+                .desired_capacity(0)
+                .send()
+                .await
+                .expect("creating an Auto Scaling group");
+        }
+    });
+}
+
+/// The Cluster Autoscaler tags (`k8s.io/cluster-autoscaler/...`) of a group, key → value.
+fn ca_tags(clients: &Clients, group: &str) -> BTreeMap<String, String> {
+    let found = run(describe_tags(&clients.autoscaling, &[group.to_string()], None)).expect("describing tags");
+    found
+        .get(group)
+        .map(|tags| tags.iter().filter(|(k, _)| k.starts_with("k8s.io/cluster-autoscaler/")).map(|(k, t)| (k.clone(), t.value.clone())).collect())
+        .unwrap_or_default()
+}
+
+fn actions_of(clients: &Clients, group: &str) -> BTreeMap<String, ScheduledAction> {
+    run(scheduled_actions_of_group(&clients.autoscaling, group)).expect("describing scheduled actions").into_iter().map(|a| (a.name.clone(), a)).collect()
+}
+
+fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// What each example promises
+// ---------------------------------------------------------------------------------------------
+
+mod checks {
+    use super::*;
+    use chrono::{DateTime, Datelike, Timelike, Utc};
+
+    const CA: &str = "k8s.io/cluster-autoscaler/";
+
+    pub fn asg_discovery_tags(ex: &Example) {
+        let c = ex.clients;
+        create_cluster_in(c, "prod");
+        // The tainted spot node group the example's comment describes.
+        let batch = create_node_group_in(c, "prod", "batch-spot", &[("workload", "batch")], &[("workload", "batch", TaintEffect::NoSchedule)]);
+        create_groups_in(c, &["prod-gpu-a", "prod-gpu-b"]);
+        ex.apply();
+
+        // EKS's discovery pair, plus the node group's label and taint as node-template tags,
+        // the resource and the two options.
+        let eks_discovery = [(format!("{CA}enabled"), "true"), (format!("{CA}prod"), "owned")];
+        let mut expect: BTreeMap<String, String> = eks_discovery.iter().map(|(k, v)| (k.clone(), (*v).to_string())).collect();
+        for (key, value) in [
+            ("node-template/label/workload", "batch"),
+            ("node-template/taint/workload", "batch:NoSchedule"),
+            ("node-template/resources/ephemeral-storage", "100G"),
+            ("node-template/autoscaling-options/scaledownutilizationthreshold", "0.4"),
+            ("node-template/autoscaling-options/scaledownunneededtime", "15m"),
+        ] {
+            expect.insert(format!("{CA}{key}"), value.into());
+        }
+        assert_eq!(ca_tags(c, &batch), expect, "batch-spot's group");
+        for group in ["prod-gpu-a", "prod-gpu-b"] {
+            let expect = map(&[
+                ("k8s.io/cluster-autoscaler/enabled", "true"),
+                ("k8s.io/cluster-autoscaler/prod", "owned"),
+                ("k8s.io/cluster-autoscaler/node-template/label/nvidia.com/gpu.present", "true"),
+                ("k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu", "true:NoSchedule"),
+            ]);
+            assert_eq!(ca_tags(c, group), expect, "{group}");
+        }
+
+        ex.imports_as_shown(&[]);
+        ex.destroy();
+        // EKS wrote the discovery pair on the node group's group: it stays; ours go.
+        let eks_discovery: BTreeMap<String, String> = eks_discovery.iter().map(|(k, v)| (k.clone(), (*v).to_string())).collect();
+        assert_eq!(ca_tags(c, &batch), eks_discovery, "batch-spot's group after destroy");
+        for group in ["prod-gpu-a", "prod-gpu-b"] {
+            assert_eq!(ca_tags(c, group), BTreeMap::new(), "{group} after destroy");
+        }
+        ex.finish();
+    }
+
+    pub fn cluster_autoscaler_manifest(ex: &Example) {
+        ex.apply();
+        let yaml = ex.file("manifests/cluster-autoscaler.yaml");
+        for needle in [
+            "--expander=least-waste",
+            "--balance-similar-node-groups=true",
+            "--skip-nodes-with-local-storage=false",
+            "--scale-down-delay-after-add=10m",
+            "--scale-down-unneeded-time=10m",
+            "--scale-down-utilization-threshold=0.5",
+            "--max-node-provision-time=15m",
+            "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/production",
+            "eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/cluster-autoscaler",
+            "cluster-autoscaler:v1.31.",
+        ] {
+            assert!(yaml.contains(needle), "the manifest lacks {needle:?}:\n{yaml}");
+        }
+        // One document per object, the same objects as the file.
+        let documents = ex.output("cluster_autoscaler_documents");
+        let documents = documents.as_array().expect("a list");
+        assert!(documents.iter().any(|d| d.as_str().is_some_and(|d| d.contains("kind: Deployment"))), "{documents:?}");
+        assert_eq!(documents.len(), yaml.matches("\nkind: ").count() + usize::from(yaml.starts_with("kind: ")), "{documents:?}");
+
+        ex.imports_as_shown(&[]);
+        ex.destroy();
+        assert!(!ex.ws.path().join("manifests/cluster-autoscaler.yaml").exists(), "destroy leaves the manifest");
+    }
+
+    pub fn hpa_manifest(ex: &Example) {
+        ex.apply();
+        let yaml = ex.file("manifests/api-hpa.yaml");
+        assert_eq!(Json::String(yaml.clone()), ex.output("api_hpa_yaml"), "the file and the output differ");
+        for needle in ["kind: HorizontalPodAutoscaler", "namespace: production", "minReplicas: 2", "maxReplicas: 50", "averageUtilization: 70", "averageUtilization: 80"] {
+            assert!(yaml.contains(needle), "api's HPA lacks {needle:?}:\n{yaml}");
+        }
+        // The worker's HPA has no file; its YAML names the adapter's external metric.
+        let worker = ex.ws.attrs("autoscale_hpa_manifest.worker");
+        let worker = worker["yaml"].as_str().unwrap();
+        for needle in ["type: External", "name: celery_queue_depth", "queue: celery", "averageValue: \"100\""] {
+            assert!(worker.contains(needle), "worker's HPA lacks {needle:?}:\n{worker}");
+        }
+
+        ex.imports_as_shown(&[]);
+        ex.destroy();
+        assert!(!ex.ws.path().join("manifests/api-hpa.yaml").exists(), "destroy leaves the manifest");
+    }
+
+    pub fn prometheus_adapter_manifest(ex: &Example) {
+        ex.apply();
+        let yaml = ex.file("manifests/prometheus-adapter.yaml");
+        for needle in ["kind: ConfigMap", "name: prometheus-adapter", "namespace: monitoring", "celery_queue_depth", "sum(", "[2m]"] {
+            assert!(yaml.contains(needle), "the ConfigMap lacks {needle:?}:\n{yaml}");
+        }
+        ex.imports_as_shown(&[]);
+        ex.destroy();
+        assert!(!ex.ws.path().join("manifests/prometheus-adapter.yaml").exists(), "destroy leaves the manifest");
+    }
+
+    pub fn scaling_schedule(ex: &Example) {
+        let c = ex.clients;
+        create_cluster_in(c, "staging");
+        let staging = create_node_group_in(c, "staging", "general", &[], &[]);
+        create_groups_in(c, &["eks-dev-general-0a1b2c3d"]);
+        ex.apply();
+
+        // The figures the example's comment gives.
+        assert_eq!(ex.output("staging_savings_percent"), serde_json::json!(56.19));
+        assert_eq!(ex.ws.attrs("autoscale_scaling_schedule.staging")["weekly_instance_hours"], serde_json::json!(368));
+        let live = actions_of(c, &staging);
+        let summary: Vec<_> = live
+            .values()
+            .map(|a| (a.name.as_str(), a.recurrence.as_deref(), a.time_zone.as_deref(), [a.min_size, a.max_size, a.desired_capacity]))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("staging-w0-end", Some("0 18 * * 1-5"), Some("Europe/Paris"), [Some(1), Some(2), Some(1)]),
+                ("staging-w0-start", Some("0 8 * * 1-5"), Some("Europe/Paris"), [Some(1), Some(10), Some(5)]),
+            ],
+            "staging's actions"
+        );
+        let dev = actions_of(c, "eks-dev-general-0a1b2c3d");
+        assert!(!dev.is_empty() && dev.keys().all(|name| name.starts_with("dev-")), "{dev:?}");
+        assert!(dev.values().all(|a| a.time_zone.as_deref() == Some("America/Chicago")), "{dev:?}");
+        assert!(dev.values().any(|a| a.recurrence.as_deref() == Some("0 15 * * 5")), "the short Friday: {dev:?}");
+
+        // import.sh shows the node group's group by a made-up uuid; the emulator picks its own.
+        ex.imports_as_shown(&[("eks-general-4ebf6b0a-58a3-2b6c-0c62-1a2b3c4d5e6f", &staging)]);
+        ex.destroy();
+        assert_eq!(actions_of(c, &staging), BTreeMap::new(), "staging's actions after destroy");
+        assert_eq!(actions_of(c, "eks-dev-general-0a1b2c3d"), BTreeMap::new(), "dev's actions after destroy");
+        ex.finish();
+    }
+
+    pub fn scheduled_action(ex: &Example) {
+        let c = ex.clients;
+        create_cluster_in(c, "staging");
+        let general = create_node_group_in(c, "staging", "general", &[], &[]);
+        create_groups_in(c, &["legacy-web"]);
+        ex.apply();
+
+        // Five runs ahead, in order, each 08:00 on a weekday in Paris.
+        let runs = ex.output("next_office_hours");
+        let runs = runs.as_array().expect("a list");
+        assert_eq!(runs.len(), 5, "{runs:?}");
+        let mut last = DateTime::<Utc>::from(std::time::SystemTime::now());
+        for run in runs {
+            let local = DateTime::parse_from_rfc3339(run.as_str().unwrap()).unwrap();
+            assert!(local.with_timezone(&Utc) > last, "ahead and in order: {runs:?}");
+            assert_eq!((local.hour(), local.minute()), (8, 0), "{run}");
+            assert!(local.weekday().number_from_monday() <= 5, "{run}");
+            assert!(matches!(local.offset().local_minus_utc(), 3600 | 7200), "Paris time: {run}");
+            last = local.with_timezone(&Utc);
+        }
+        let up = &actions_of(c, &general)["office-hours-up"];
+        assert_eq!((up.time_zone.as_deref(), up.min_size, up.max_size, up.desired_capacity), (Some("Europe/Paris"), Some(2), Some(10), Some(5)), "{up:?}");
+        let down = &actions_of(c, "legacy-web")["evening-down"];
+        assert_eq!(down.end_time.map(|t| t.to_rfc3339()), Some("2030-12-31T23:59:59+00:00".into()), "{down:?}");
+        assert_eq!((down.time_zone.as_deref(), down.desired_capacity), (Some("America/New_York"), Some(1)), "{down:?}");
+
+        ex.imports_as_shown(&[]);
+        ex.destroy();
+        assert_eq!(actions_of(c, &general), BTreeMap::new(), "actions on the node group's group after destroy");
+        assert_eq!(actions_of(c, "legacy-web"), BTreeMap::new(), "actions on legacy-web after destroy");
+        ex.finish();
+    }
+
+    pub fn spot_node_group(ex: &Example) {
+        let c = ex.clients;
+        create_cluster_in(c, "prod");
+        ex.apply();
+
+        let group = run(find_node_group(&c.eks, "prod", "spot-batch")).unwrap().expect("the node group exists");
+        assert_eq!(group.capacity_type().map(|t| t.as_str()), Some("SPOT"));
+        assert_eq!(group.instance_types(), ["c5.xlarge", "c5a.xlarge", "c5d.xlarge", "c6i.xlarge"]);
+        let scaling = group.scaling_config().expect("scaling");
+        assert_eq!((scaling.min_size(), scaling.max_size(), scaling.desired_size()), (Some(0), Some(50), Some(0)));
+        assert_eq!(group.update_config().and_then(|u| u.max_unavailable_percentage()), Some(33));
+        let labels: BTreeMap<String, String> = group.labels().cloned().unwrap_or_default().into_iter().collect();
+        assert_eq!(labels, map(&[("workload", "batch"), ("cost-optimization", "spot")]));
+        let taints: Vec<(Option<&str>, Option<&str>, Option<&str>)> =
+            group.taints().iter().map(|t| (t.key(), t.value(), t.effect().map(|e| e.as_str()))).collect();
+        assert_eq!(taints, [(Some("workload"), Some("batch"), Some("NO_SCHEDULE"))]);
+        assert_eq!(group.tags().and_then(|t| t.get("team")).map(String::as_str), Some("data"));
+        assert_eq!(group.subnets().len(), 3, "{:?}", group.subnets());
+
+        ex.imports_as_shown(&[]);
+        ex.destroy();
+        assert!(run(find_node_group(&c.eks, "prod", "spot-batch")).unwrap().is_none(), "the node group survives destroy");
+        ex.finish();
+    }
+
+    pub fn hpa_simulation(ex: &Example) {
+        let applied = ex.apply();
+        // The spike's expectation (an error if missed): 40 ready pods within 90 s of t = 120 s.
+        let api = ex.ws.attrs("data.autoscale_hpa_simulation.api_spike");
+        let expect = &api["expect"][0];
+        assert_eq!(expect["met"], Json::Bool(true), "{expect}");
+        assert!(expect["reached_after_seconds"].as_i64().is_some_and(|s| (0..=90).contains(&s)), "{expect}");
+        let spike = ex.output("api_spike");
+        assert_eq!(spike["peak_replicas"], api["peak_replicas"], "{spike}");
+        assert!(spike["peak_replicas"].as_i64().is_some_and(|p| (40..=50).contains(&p)), "{spike}");
+        assert!(spike["timeline"].as_str().is_some_and(|t| t.lines().count() > 2), "{spike}");
+        assert!(spike.as_object().is_some_and(|o| o.contains_key("time_to_max_ready")), "{spike}");
+        // The backlog asks for 5000 / 100 = 50 workers at once, so its warning stays silent.
+        let worker = ex.ws.attrs("data.autoscale_hpa_simulation.worker_backlog");
+        assert_eq!(worker["expect"][0]["met"], Json::Bool(true), "{:?}", worker["expect"]);
+        assert_eq!(worker["peak_replicas"], serde_json::json!(50));
+        assert!(!applied.text().contains("The HPA does not reach"), "{}", applied.text());
+        ex.destroy();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validate, and the quickstart
+// ---------------------------------------------------------------------------------------------
+
 #[test]
 fn every_example_validates() {
     let dirs = example_dirs();
@@ -64,12 +635,6 @@ fn every_example_validates() {
     ] {
         assert!(names.iter().any(|n| n == expected), "no example folder for {expected}: {names:?}");
     }
-}
-
-fn outputs(ws: &Workspace) -> Json {
-    let out = ws.tf(&["output", "-json"]);
-    assert_eq!(out.code, 0, "{}", out.text());
-    serde_json::from_str(&out.stdout).unwrap()
 }
 
 #[test]

@@ -161,19 +161,31 @@ pub fn run<F: Future>(future: F) -> F::Output {
 /// Clients talking straight to the emulator, as an operator would outside Terraform.
 pub fn aws() -> &'static Clients {
     static CLIENTS: OnceLock<Clients> = OnceLock::new();
-    CLIENTS.get_or_init(|| {
-        let endpoint = emulator().endpoint.clone();
-        let settings = autoscale::aws::AwsSettings {
-            region: Some("us-east-1".into()),
-            access_key: Some("testing".into()),
-            secret_key: Some("testing".into()),
-            max_retries: Some(3),
-            eks_endpoint: Some(endpoint.clone()),
-            autoscaling_endpoint: Some(endpoint),
-            ..Default::default()
-        };
-        run(Clients::new(settings, None)).expect("clients")
-    })
+    CLIENTS.get_or_init(|| clients_in("us-east-1"))
+}
+
+/// Like `aws()`, in another region. The emulator keeps each region's clusters and groups apart,
+/// so a test whose names are fixed (the examples) can own a region and leave us-east-1 alone.
+/// Call it outside `run`, like `aws()`: it builds the clients with `run`.
+pub fn aws_in(region: &str) -> &'static Clients {
+    static CLIENTS: OnceLock<std::sync::Mutex<BTreeMap<String, &'static Clients>>> = OnceLock::new();
+    let mut by_region = CLIENTS.get_or_init(Default::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Built at most once per region per test process; leaked like the `aws()` static.
+    by_region.entry(region.to_string()).or_insert_with(|| Box::leak(Box::new(clients_in(region))))
+}
+
+fn clients_in(region: &str) -> Clients {
+    let endpoint = emulator().endpoint.clone();
+    let settings = autoscale::aws::AwsSettings {
+        region: Some(region.into()),
+        access_key: Some("testing".into()),
+        secret_key: Some("testing".into()),
+        max_retries: Some(3),
+        eks_endpoint: Some(endpoint.clone()),
+        autoscaling_endpoint: Some(endpoint),
+        ..Default::default()
+    };
+    run(Clients::new(settings, None)).expect("clients")
 }
 
 /// Creates an EKS cluster directly through the API (clusters are not this provider's business).

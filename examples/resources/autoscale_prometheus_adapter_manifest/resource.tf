@@ -1,6 +1,6 @@
 # Exposes the Celery queue depth as the external metric celery_queue_depth, summed over
-# queues and averaged over 2 minutes to smooth spikes. The queue is shared, so the HPA's
-# namespace is not added to the query.
+# queues (the default aggregation) and averaged over 2 minutes to smooth spikes. The queue is
+# shared, so the HPA's namespace is not added to the query.
 resource "autoscale_prometheus_adapter_manifest" "celery" {
   name        = "prometheus-adapter"
   namespace   = "monitoring"
@@ -10,7 +10,6 @@ resource "autoscale_prometheus_adapter_manifest" "celery" {
     metric_name  = "celery_queue_depth"
     series_query = "celery_queue_depth{queue!=\"\"}"
     namespaced   = false
-    aggregation  = "sum"
     window       = "2m"
   }
 }
