@@ -17,7 +17,7 @@ use acceptance::{FaultProxy, Workspace, aws, create_cluster, emulator, repo_root
 use autoscale::aws::asg_tags::describe_tags;
 use autoscale::aws::node_groups::{asg_names, find_node_group};
 use autoscale::aws::scheduled_actions::scheduled_actions_of_group;
-use serde_json::{Value as Json, json};
+use serde_json::json;
 
 /// Rounds in `make test`: a round makes about 45 AWS calls (9 injected faults) and takes about
 /// 15 s on a busy 2-core machine, so five rounds (about 45 faults) stay near 75 s. With seed 20

@@ -140,7 +140,7 @@ fn endpoint_killed_mid_apply_then_rerun_converges_without_duplicates() {
     let statuses: Vec<_> = creates.iter().map(|c| c["status"].as_u64().unwrap_or(0)).collect();
     assert_eq!(statuses, vec![200, 200], "two CreateNodegroup calls, the second answered with the first's node group: {creates:?}");
     let listed = run(aws().eks.list_nodegroups().cluster_name(&cluster).send()).expect("listing node groups");
-    assert_eq!(listed.nodegroups(), [name.clone()], "exactly one node group");
+    assert_eq!(listed.nodegroups(), std::slice::from_ref(&name), "exactly one node group");
     let group = run(find_node_group(&aws().eks, &cluster, &name)).expect("describing").expect("the node group exists");
     let asgs = asg_names(&group);
     assert_eq!(groups_of_node_group(&name), asgs, "exactly one Auto Scaling group, the node group's");
