@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The body of `make test`: one emulator for the whole run, every unit and acceptance test, the
-# docs-are-current check, and a check that no emulator or provider process is left behind.
+# docs-are-current check, the whole-suite IAM check (every call the provider made is in its
+# policy), and a check that no emulator or provider process is left behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -44,6 +45,16 @@ rm -rf "$docs_tmp"
 
 echo "== cargo tests"
 cargo test --workspace --all-targets ${CARGO_TEST_ARGS:-} || status=1
+
+echo "== every AWS call the provider made is in its IAM policy"
+policy=$(mktemp)
+if target/debug/terraform-provider-autoscale iam-policy >"$policy"; then
+  .tools/venv/bin/python scripts/check-iam-calls.py "$endpoint" "$policy" || status=1
+else
+  echo "iam-policy failed" >&2
+  status=1
+fi
+rm -f "$policy"
 
 echo "== leftover processes"
 sleep 1

@@ -11,15 +11,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use acceptance::{Workspace, aws, create_cluster, emulator, http, repo_root, run, unique};
+use acceptance::{FaultProxy, Workspace, aws, create_cluster, emulator, repo_root, run, unique};
 use autoscale::aws::asg_tags::describe_tags;
 use autoscale::aws::node_groups::{asg_names, find_node_group};
 use autoscale::aws::scheduled_actions::scheduled_actions_of_group;
-use serde_json::{Value as Json, json};
+use serde_json::json;
 
 /// Rounds in `make test`: a round makes about 45 AWS calls (9 injected faults) and takes about
 /// 15 s on a busy 2-core machine, so five rounds (about 45 faults) stay near 75 s. With seed 20
@@ -31,55 +29,6 @@ const RUNS: u64 = 5;
 const RUNS_FULL: u64 = 10;
 
 const FAULT_KINDS: [&str; 5] = ["throttle", "500", "503", "reset", "slow"];
-
-/// The fault proxy, killed when dropped (also when a test panics).
-struct FaultProxy {
-    child: Child,
-    endpoint: String,
-}
-
-impl FaultProxy {
-    fn start(rate: f64, seed: u64) -> Self {
-        let python = repo_root().join(".tools/venv/bin/python");
-        let mut child = Command::new(python)
-            .args(["-m", "autoscale_emulator.faults", "--upstream", &emulator().endpoint, "--rate", &rate.to_string(), "--seed", &seed.to_string()])
-            .env("PYTHONPATH", repo_root().join("emulator"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting the fault proxy");
-        let mut stdout = child.stdout.take().expect("proxy stdout");
-        let mut seen = String::new();
-        let started = Instant::now();
-        let mut buf = [0u8; 128];
-        while !seen.contains('\n') {
-            assert!(started.elapsed() < Duration::from_secs(30), "fault proxy did not start: {seen}");
-            let n = stdout.read(&mut buf).expect("reading proxy stdout");
-            assert!(n > 0, "fault proxy exited before it was ready: {seen}");
-            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-        let endpoint = seen.lines().find_map(|l| l.strip_prefix("AWS_ENDPOINT_URL=")).expect("endpoint line").trim().to_string();
-        Self { child, endpoint }
-    }
-
-    fn configure(&self, settings: &Json) {
-        let (status, body) = http("POST", &format!("{}/_faults/config", self.endpoint), Some(&settings.to_string()));
-        assert_eq!(status, 200, "configuring the fault proxy: {body}");
-    }
-
-    fn stats(&self) -> Json {
-        let (status, body) = http("GET", &format!("{}/_faults/stats", self.endpoint), None);
-        assert_eq!(status, 200, "{body}");
-        serde_json::from_str(&body).expect("stats JSON")
-    }
-}
-
-impl Drop for FaultProxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The system configuration of tests/fixtures/system.tf with this round's names.
 fn system(cluster: &str, name: &str) -> String {

@@ -107,4 +107,12 @@ fn trace_log_of_a_full_apply_holds_no_secret_key_or_token() {
     assert_eq!(leaks(&outputs), Vec::<String>::new(), "terraform's output leaks secrets");
     let state = std::fs::read_to_string(ws.path().join("terraform.tfstate")).unwrap_or_default();
     assert_eq!(leaks(&state), Vec::<String>::new(), "the state leaks secrets");
+
+    // The user agent AWS sees (and logs, e.g. in CloudTrail) names the provider and nothing more.
+    for call in &calls {
+        let agent = call["user_agent"].as_str().unwrap_or_default();
+        assert_eq!(call["app"], "terraform-provider-autoscale", "the provider's calls carry its app name: {agent}");
+        assert_eq!(leaks(agent), Vec::<String>::new(), "the user agent leaks secrets");
+        assert!(!agent.contains(ACCESS_KEY) && !agent.contains(&cluster), "the user agent holds no credentials or names: {agent}");
+    }
 }

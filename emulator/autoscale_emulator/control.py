@@ -14,8 +14,13 @@ Control endpoints (JSON unless noted):
   GET  /_emulator/calls           {"eks:DescribeNodegroup": 3, ...}; ?resource=S
                                   counts only calls whose resources contain S
   GET  /_emulator/calls/log       [{"seq", "service", "action", "mutating",
-                                  "status", "resources", "params"}, ...] in
-                                  order; ?resource=S, ?since=SEQ (exclusive)
+                                  "status", "resources", "params",
+                                  "user_agent", "app"}, ...] in order;
+                                  ?resource=S, ?since=SEQ (exclusive)
+  GET  /_emulator/calls/apps      {"<app>": {"eks:CreateNodegroup": 2, ...}}:
+                                  every call since start (or reset) by the
+                                  caller's SDK app name ("" when it sent
+                                  none); not bounded like the log
   POST /_emulator/calls/reset     forget all calls (prefer ?resource= or
                                   ?since= in parallel tests)
   GET  /_emulator/config          current delays
@@ -44,6 +49,9 @@ READ_ONLY_PREFIXES = ("Describe", "List", "Get")
 SERVICE_BY_API_VERSION = {"2011-01-01": "autoscaling", "2016-11-15": "ec2", "2011-06-15": "sts"}
 LOG_LIMIT = 20000
 PARAM_VALUE_LIMIT = 200
+USER_AGENT_LIMIT = 400
+# The app name AWS SDKs add to their user agent (`app/<name>`), which tells callers apart.
+_APP = re.compile(r"(?:^|\s)app/(\S+)")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -87,12 +95,19 @@ class CallLog:
         self._lock = threading.Lock()
         self._entries: collections.deque[dict[str, Any]] = collections.deque(maxlen=LOG_LIMIT)
         self._seq = 0
+        # Per app, every action ever called: a whole test suite makes more calls than the log keeps.
+        self._by_app: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
 
     def add(self, entry: dict[str, Any]) -> None:
         with self._lock:
             self._seq += 1
             entry["seq"] = self._seq
             self._entries.append(entry)
+            self._by_app[entry.get("app") or ""][f"{entry['service']}:{entry['action']}"] += 1
+
+    def by_app(self) -> dict[str, dict[str, int]]:
+        with self._lock:
+            return {app: dict(sorted(counts.items())) for app, counts in sorted(self._by_app.items())}
 
     def entries(self, resource: str | None = None, since: int = 0) -> list[dict[str, Any]]:
         with self._lock:
@@ -110,12 +125,22 @@ class CallLog:
     def reset(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._by_app.clear()
 
 
 def _service_from_auth(environ: dict[str, Any]) -> str | None:
     auth = environ.get("HTTP_AUTHORIZATION", "")
     m = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request", auth)
     return m.group(1) if m else None
+
+
+def _user_agent(environ: dict[str, Any]) -> tuple[str, str | None]:
+    """The caller's user agent and its SDK app name. AWS SDKs put the app name in
+    x-amz-user-agent (some also in User-Agent); the fuller of the two is kept."""
+    agents = [environ.get("HTTP_X_AMZ_USER_AGENT", ""), environ.get("HTTP_USER_AGENT", "")]
+    app = next((m.group(1) for m in map(_APP.search, agents) if m), None)
+    agent = max(agents, key=len)
+    return agent[:USER_AGENT_LIMIT], app
 
 
 def _short(value: Any) -> Any:
@@ -224,12 +249,15 @@ class ControlMiddleware:
                     params.update({k: _short(v) for k, v in decoded.items()})
                     resources += [decoded[k] for k in ("name", "nodegroupName") if isinstance(decoded.get(k), str)]
             resources = list(dict.fromkeys(resources))
+        user_agent, app = _user_agent(environ)
         return {
             "service": service,
             "action": action,
             "mutating": is_mutating(action),
             "resources": resources,
             "params": params,
+            "user_agent": user_agent,
+            "app": app,
         }
 
     def _rest_router(self, service: str) -> RestRouter:
@@ -251,6 +279,8 @@ class ControlMiddleware:
             if route == ("GET", "/calls/log"):
                 since = int(query.get("since", "0"))
                 return _json(start_response, 200, self.calls.entries(query.get("resource"), since))
+            if route == ("GET", "/calls/apps"):
+                return _json(start_response, 200, self.calls.by_app())
             if route == ("POST", "/calls/reset"):
                 self.calls.reset()
                 return _json(start_response, 200, {"reset": True})

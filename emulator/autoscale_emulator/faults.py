@@ -4,12 +4,19 @@ way each service really fails (EKS: REST-JSON with ``x-amzn-ErrorType``; Auto Sc
 protocol XML). Faults are injected before the call reaches the emulator, so a failed call never
 changed anything; ``/_emulator/...`` control requests always pass untouched.
 
+One fault is different: ``--die-after SERVICE:ACTION`` (e.g. ``eks:CreateNodegroup``) forwards
+the first matching call to the emulator and then ends the proxy process without answering — AWS
+did the work, the caller lost the response and the endpoint is gone, as when a network path or
+a VPC endpoint dies mid-apply. The process exits with status ``DIED_EXIT_STATUS``.
+
     python -m autoscale_emulator.faults --upstream http://127.0.0.1:PORT [--rate 0.2]
         [--kinds throttle,500,503,reset,slow] [--seed N] [--port N] [--slow-seconds S]
+        [--die-after SERVICE:ACTION]
 
 Prints ``AWS_ENDPOINT_URL=http://127.0.0.1:<port>`` once listening. Control:
 ``GET /_faults/stats`` (calls seen, faults injected by kind), ``POST /_faults/config``
-(JSON with any of ``rate``, ``kinds``, ``slow_seconds``).
+(JSON with any of ``rate``, ``kinds``, ``slow_seconds``, ``die_after`` — a ``SERVICE:ACTION``
+string, or null to disarm).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import re
 import socket
@@ -29,6 +37,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 KINDS = ("throttle", "500", "503", "reset", "slow")
+# Exit status after --die-after fired, so a caller can tell it from a crash.
+DIED_EXIT_STATUS = 3
+_DIE_AFTER = re.compile(r"^(eks|autoscaling):[A-Z][A-Za-z]+$")
 _SCOPE = re.compile(r"Credential=[^/]+/\d+/[^/]+/([^/]+)/aws4_request")
 
 
@@ -46,6 +57,7 @@ class FaultState:
         self.configure({"rate": rate, "kinds": kinds, "slow_seconds": slow_seconds})
         self.calls = 0
         self.injected: dict[str, int] = {kind: 0 for kind in KINDS}
+        self._routers: dict[str, Any] = {}
 
     def configure(self, settings: dict[str, Any]) -> None:
         rate = float(settings.get("rate", getattr(self, "rate", 0.0)))
@@ -58,6 +70,31 @@ class FaultState:
         self.rate = rate
         self.kinds = kinds
         self.slow_seconds = float(settings.get("slow_seconds", getattr(self, "slow_seconds", 2.0)))
+        die_after = settings.get("die_after", getattr(self, "die_after", None))
+        if die_after is not None and not (isinstance(die_after, str) and _DIE_AFTER.match(die_after)):
+            raise ValueError(f"die_after must be SERVICE:ACTION with service eks or autoscaling, got {die_after!r}")
+        self.die_after: str | None = die_after
+
+    def action_of(self, method: str, path: str, headers: Any, body: bytes) -> str:
+        """``service:Action`` of an AWS call, named the way the emulator's call log names it."""
+        service = service_of(headers)
+        if service == "eks":
+            if "eks" not in self._routers:
+                from .control import RestRouter  # botocore's model: loaded only when needed
+
+                self._routers["eks"] = RestRouter("eks")
+            matched = self._routers["eks"].match(method, path.split("?")[0])
+            return f"eks:{matched[0]}" if matched else f"eks:{method} {path}"
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+        action = (form.get("Action") or query.get("Action") or ["?"])[0]
+        return f"{service}:{action}"
+
+    def dies_after(self, method: str, path: str, headers: Any, body: bytes) -> bool:
+        """Whether this call is the one to forward before dying."""
+        with self.lock:
+            target = self.die_after
+        return target is not None and self.action_of(method, path, headers, body) == target
 
     def draw(self) -> str | None:
         """Counts a call and decides whether (and how) it fails."""
@@ -71,7 +108,13 @@ class FaultState:
 
     def stats(self) -> dict[str, Any]:
         with self.lock:
-            return {"calls": self.calls, "injected": dict(self.injected), "rate": self.rate, "kinds": self.kinds}
+            return {
+                "calls": self.calls,
+                "injected": dict(self.injected),
+                "rate": self.rate,
+                "kinds": self.kinds,
+                "die_after": self.die_after,
+            }
 
 
 def service_of(headers: Any) -> str:
@@ -135,13 +178,18 @@ def make_handler(state: FaultState) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"Content-Type": "text/plain"}, b"unknown control path")
             return True
 
-        def _forward(self, body: bytes) -> None:
+        def _forward(self, body: bytes, then_die: bool = False) -> None:
             connection = http.client.HTTPConnection(state.upstream_host, state.upstream_port, timeout=120)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
             try:
                 connection.request(self.command, self.path, body=body, headers=headers)
                 response = connection.getresponse()
                 payload = response.read()
+                if then_die:
+                    # The emulator has done the call; the caller never hears of it. os._exit skips
+                    # every cleanup, like a killed process: the kernel closes the sockets.
+                    print(f"fault proxy: exiting after forwarding {state.die_after} (--die-after)", file=sys.stderr, flush=True)
+                    os._exit(DIED_EXIT_STATUS)
                 passed = {
                     k: v
                     for k, v in response.getheaders()
@@ -163,6 +211,9 @@ def make_handler(state: FaultState) -> type[BaseHTTPRequestHandler]:
                 return
             if self.path.startswith("/_emulator/"):
                 self._forward(body)
+                return
+            if state.dies_after(self.command, self.path, self.headers, body):
+                self._forward(body, then_die=True)
                 return
             kind = state.draw()
             if kind == "reset":
@@ -205,9 +256,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="random seed, for repeatable runs")
     parser.add_argument("--slow-seconds", type=float, default=2.0, help="delay of a slow response")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
+    parser.add_argument(
+        "--die-after",
+        default=None,
+        metavar="SERVICE:ACTION",
+        help="forward the first matching call (e.g. eks:CreateNodegroup), then exit without answering",
+    )
     args = parser.parse_args(argv)
     try:
         state = FaultState(args.upstream, args.rate, args.kinds.split(","), args.seed, args.slow_seconds)
+        state.configure({"die_after": args.die_after})
     except ValueError as err:
         print(f"fault proxy: {err}", file=sys.stderr)
         return 2

@@ -128,3 +128,22 @@ def test_parallel_clients_do_not_interfere(emulator):
     for cluster, _, _ in results:
         counts = emulator.control("GET", f"/_emulator/calls?resource={cluster}")
         assert counts["eks:CreateNodegroup"] == 1 and counts["eks:DeleteNodegroup"] == 1
+
+
+def test_calls_record_the_callers_user_agent_and_app_name(emulator):
+    # An SDK client configured with an app name is told apart from one without.
+    import uuid
+
+    name = f"ua-{uuid.uuid4().hex[:8]}"
+    tool = f"tool-{uuid.uuid4().hex[:6]}"
+    for eks in (emulator.client("eks", user_agent_appid=tool), emulator.client("eks")):
+        try:
+            eks.describe_nodegroup(clusterName=f"{name}-c", nodegroupName=name)
+        except eks.exceptions.ResourceNotFoundException:
+            pass
+    log = emulator.control("GET", f"/_emulator/calls/log?resource={name}")
+    assert [e["app"] for e in log] == [tool, None]
+    assert f"app/{tool}" in log[0]["user_agent"] and "Boto" in log[0]["user_agent"]
+    apps = emulator.control("GET", "/_emulator/calls/apps")
+    assert apps[tool] == {"eks:DescribeNodegroup": 1}
+    assert apps[""]["eks:DescribeNodegroup"] >= 1

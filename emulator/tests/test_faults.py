@@ -19,6 +19,9 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 
 from conftest import EMULATOR_DIR, Emulator, create_cluster, unique
 
+# faults.DIED_EXIT_STATUS: the exit status of a proxy that died on purpose (--die-after).
+DIED_EXIT_STATUS = 3
+
 
 @pytest.fixture(scope="module")
 def proxy(emulator: Emulator) -> Any:
@@ -141,3 +144,89 @@ def test_bad_settings_are_refused(proxy: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as excinfo:
         urllib.request.urlopen(request, timeout=10)
     assert excinfo.value.code == 400
+
+
+def start_proxy(upstream: str, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+    """A proxy of its own (the module's shared one must survive), with extra arguments."""
+    env = {**os.environ, "PYTHONPATH": str(EMULATOR_DIR)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autoscale_emulator.faults", "--upstream", upstream, "--rate", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], 30)
+    line = proc.stdout.readline().decode() if ready else ""
+    proc.stdout.close()
+    assert line.startswith("AWS_ENDPOINT_URL="), line
+    return proc, line.strip().split("=", 1)[1]
+
+
+def test_die_after_forwards_the_call_then_exits_without_answering(emulator: Emulator) -> None:
+    eks_direct = emulator.client("eks")
+    cluster = create_cluster(eks_direct)
+    proc, url = start_proxy(emulator.url, "--die-after", "eks:CreateNodegroup")
+    try:
+        eks = client(url, "eks")
+        # Calls that do not match pass as usual.
+        assert eks.describe_cluster(name=cluster)["cluster"]["name"] == cluster
+        name = unique("ng")
+        with pytest.raises((ConnectionClosedError, EndpointConnectionError, ConnectionError)):
+            eks.create_nodegroup(
+                clusterName=cluster,
+                nodegroupName=name,
+                nodeRole="arn:aws:iam::123456789012:role/node",
+                subnets=["subnet-aaaa"],
+                clientRequestToken="token-1",
+            )
+        assert proc.wait(timeout=10) == DIED_EXIT_STATUS
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    # The emulator did the work: the node group exists, created once.
+    assert eks_direct.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]["nodegroupName"] == name
+    assert emulator.control("GET", f"/_emulator/calls?resource={name}").get("eks:CreateNodegroup") == 1
+    # The endpoint is gone.
+    with pytest.raises(EndpointConnectionError):
+        client(url, "eks").list_clusters()
+
+
+def test_die_after_matches_query_protocol_actions_and_can_be_armed_later(emulator: Emulator) -> None:
+    proc, url = start_proxy(emulator.url)
+    try:
+        autoscaling = client(url, "autoscaling")
+        autoscaling.describe_auto_scaling_groups()
+        assert configure(url, die_after="autoscaling:DescribeAutoScalingGroups")["die_after"] == "autoscaling:DescribeAutoScalingGroups"
+        # Another action still passes.
+        autoscaling.describe_tags()
+        assert proc.poll() is None
+        with pytest.raises((ConnectionClosedError, EndpointConnectionError, ConnectionError)):
+            autoscaling.describe_auto_scaling_groups()
+        assert proc.wait(timeout=10) == DIED_EXIT_STATUS
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("value", ["CreateNodegroup", "ec2:RunInstances", "eks:", 7])
+def test_a_bad_die_after_is_refused(proxy: str, value: Any) -> None:
+    request = urllib.request.Request(f"{proxy}/_faults/config", data=json.dumps({"die_after": value}).encode(), method="POST")
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        urllib.request.urlopen(request, timeout=10)
+    assert excinfo.value.code == 400
+    assert stats(proxy)["die_after"] is None
+
+
+def test_a_bad_die_after_argument_exits_2(emulator: Emulator) -> None:
+    env = {**os.environ, "PYTHONPATH": str(EMULATOR_DIR)}
+    done = subprocess.run(
+        [sys.executable, "-m", "autoscale_emulator.faults", "--upstream", emulator.url, "--die-after", "nodegroups"],
+        capture_output=True,
+        env=env,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert b"die_after must be SERVICE:ACTION" in done.stderr

@@ -93,7 +93,7 @@ impl Provider for AutoscaleProvider {
         diags
     }
 
-    async fn configure(&self, _ctx: &Context, config: &Value, terraform_version: &str) -> Result<ProviderData, Diagnostics> {
+    async fn configure(&self, _ctx: &Context, config: &Value, _terraform_version: &str) -> Result<ProviderData, Diagnostics> {
         let text = |name: &str| config.get(name).and_then(Value::as_str).map(str::to_string);
         let endpoints = config.get("endpoints");
         let endpoint = |name: &str| endpoints.and_then(|e| e.get(name)).and_then(Value::as_str).map(str::to_string);
@@ -107,7 +107,7 @@ impl Provider for AutoscaleProvider {
             adaptive_retries: text("retry_mode").as_deref() == Some("adaptive"),
             eks_endpoint: endpoint("eks"),
             autoscaling_endpoint: endpoint("autoscaling"),
-            user_agent_suffix: format!("terraform/{terraform_version}"),
+            app_name: Some(crate::aws::APP_NAME.to_string()),
         };
         let templates_dir = text("templates_dir").map(PathBuf::from);
         let clients = Clients::new(settings, templates_dir).await.map_err(|err| {

@@ -147,6 +147,88 @@ pub fn http(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The fault proxy (emulator/autoscale_emulator/faults.py) in front of the emulator
+// ---------------------------------------------------------------------------------------------
+
+/// The fault proxy, killed when dropped (also when a test panics).
+pub struct FaultProxy {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl FaultProxy {
+    /// A proxy failing `rate` of the calls, with a fixed seed.
+    pub fn start(rate: f64, seed: u64) -> Self {
+        Self::start_with(&["--rate", &rate.to_string(), "--seed", &seed.to_string()])
+    }
+
+    /// A proxy in front of the shared emulator, with these arguments (`--rate` defaults to 0.2
+    /// in the proxy; pass `--rate 0` for none).
+    pub fn start_with(args: &[&str]) -> Self {
+        let python = repo_root().join(".tools/venv/bin/python");
+        let mut child = Command::new(python)
+            .args(["-m", "autoscale_emulator.faults", "--upstream", &emulator().endpoint])
+            .args(args)
+            .env("PYTHONPATH", repo_root().join("emulator"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting the fault proxy");
+        let mut stdout = child.stdout.take().expect("proxy stdout");
+        let mut seen = String::new();
+        let started = Instant::now();
+        let mut buf = [0u8; 128];
+        while !seen.contains('\n') {
+            assert!(started.elapsed() < Duration::from_secs(30), "fault proxy did not start: {seen}");
+            let n = stdout.read(&mut buf).expect("reading proxy stdout");
+            assert!(n > 0, "fault proxy exited before it was ready: {seen}");
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        let endpoint = seen.lines().find_map(|l| l.strip_prefix("AWS_ENDPOINT_URL=")).expect("endpoint line").trim().to_string();
+        Self { child, endpoint }
+    }
+
+    /// The port it listens on, for starting a successor on the same one.
+    pub fn port(&self) -> String {
+        self.endpoint.rsplit(':').next().expect("endpoint has a port").to_string()
+    }
+
+    /// `POST /_faults/config`.
+    pub fn configure(&self, settings: &Json) {
+        let (status, body) = http("POST", &format!("{}/_faults/config", self.endpoint), Some(&settings.to_string()));
+        assert_eq!(status, 200, "configuring the fault proxy: {body}");
+    }
+
+    /// `GET /_faults/stats`.
+    pub fn stats(&self) -> Json {
+        let (status, body) = http("GET", &format!("{}/_faults/stats", self.endpoint), None);
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).expect("stats JSON")
+    }
+
+    /// The exit status once the proxy has ended, waiting up to `limit`; `None` if still running.
+    pub fn exit_code(&mut self, limit: Duration) -> Option<i32> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("waiting for the proxy") {
+                return Some(status.code().unwrap_or(-1));
+            }
+            if started.elapsed() >= limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // AWS access for out-of-band changes and CheckDestroy
 // ---------------------------------------------------------------------------------------------
 

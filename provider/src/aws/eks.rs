@@ -11,7 +11,7 @@ use std::time::Duration;
 use aws_sdk_eks::operation::delete_nodegroup::DeleteNodegroupError;
 use aws_sdk_eks::types::{
     AmiTypes, CapacityTypes, LaunchTemplateSpecification, Nodegroup, NodegroupScalingConfig, NodegroupStatus, NodegroupUpdateConfig, Taint,
-    UpdateLabelsPayload, UpdateStatus, UpdateTaintsPayload,
+    TaintEffect, UpdateLabelsPayload, UpdateStatus, UpdateTaintsPayload,
 };
 /// The stop signal the waiters take (Terraform's StopProvider, or a caller's own).
 pub use tokio_util::sync::CancellationToken;
@@ -34,9 +34,10 @@ pub const NODE_GROUP_POLL_INTERVAL: Duration = Duration::from_secs(10);
 /// Errors of node group operations; each names the node group as `cluster:name`.
 #[derive(Debug, thiserror::Error)]
 pub enum EksError {
-    /// CreateNodegroup failed.
+    /// CreateNodegroup failed. `answered` is false when no answer came back (connection lost,
+    /// timed out): AWS may have created the node group all the same.
     #[error("creating EKS Node Group ({id}): {message}")]
-    Create { id: String, message: String },
+    Create { id: String, message: String, answered: bool },
     /// The node group reached CREATE_FAILED; `issues` are its health issues.
     #[error("creating EKS Node Group ({id}): status CREATE_FAILED: {issues}")]
     CreateFailed { id: String, issues: String, node_group: Box<Nodegroup> },
@@ -98,8 +99,76 @@ pub struct NewNodeGroup {
     pub tags: HashMap<String, String>,
 }
 
-/// Creates a node group. `client_request_token` makes a retried call return the same node group
-/// instead of failing with "already exists".
+/// The `clientRequestToken` of a create: a digest of the cluster, the name and everything the
+/// request asks for, the same on every run for the same configuration.
+///
+/// Why not a fresh random token per call: when the response to CreateNodegroup is lost (the
+/// endpoint or the connection dies, the call times out, Terraform is stopped) AWS may have
+/// created the node group while Terraform recorded nothing. The next apply sends the same
+/// request again; with the same token EKS answers with the node group the first run created
+/// instead of `ResourceInUseException`, so the re-run adopts it and nothing is orphaned or
+/// created twice. (The SDK's own retries of one call already reuse the token; this extends that
+/// across runs.)
+///
+/// The trade-offs: two configurations asking for the identical node group (same cluster, name
+/// and arguments) share one token, so the second adopts the first's node group instead of
+/// failing with "already exists" — and destroying either removes it. Any difference in the
+/// request (a label, a size) gives a different token and the usual "already exists". And AWS
+/// documents the token as making retries idempotent without saying how long it is remembered
+/// after the node group is deleted; the emulator forgets it with the node group.
+pub fn create_token(spec: &NewNodeGroup) -> String {
+    use sha2::{Digest, Sha256};
+    // Each item length-prefixed: ["a,b"] and ["a", "b"] must not read the same.
+    let list = |items: &[String]| items.iter().map(|i| format!("{}:{i}", i.len())).collect::<Vec<_>>().join(",");
+    let mut fields: Vec<(&str, String)> = vec![
+        ("cluster", spec.cluster_name.clone()),
+        ("name", spec.node_group_name.clone()),
+        ("role", spec.node_role_arn.clone()),
+        ("subnets", list(&spec.subnet_ids)),
+        ("instance_types", list(&spec.instance_types)),
+        ("capacity_type", spec.capacity_type.as_ref().map_or("", CapacityTypes::as_str).to_string()),
+        ("ami_type", spec.ami_type.as_ref().map_or("", AmiTypes::as_str).to_string()),
+        ("disk_size", spec.disk_size.map(|d| d.to_string()).unwrap_or_default()),
+        ("version", spec.version.clone().unwrap_or_default()),
+        ("release_version", spec.release_version.clone().unwrap_or_default()),
+        ("min", spec.scaling.min_size().map(|n| n.to_string()).unwrap_or_default()),
+        ("max", spec.scaling.max_size().map(|n| n.to_string()).unwrap_or_default()),
+        ("desired", spec.scaling.desired_size().map(|n| n.to_string()).unwrap_or_default()),
+    ];
+    if let Some(template) = &spec.launch_template {
+        let parts = [template.id(), template.name(), template.version()].map(|p| p.unwrap_or_default());
+        fields.push(("launch_template", parts.join(",")));
+    }
+    if let Some(update) = &spec.update_config {
+        let parts = [update.max_unavailable(), update.max_unavailable_percentage()].map(|p| p.map(|n| n.to_string()).unwrap_or_default());
+        fields.push(("update_config", parts.join(",")));
+    }
+    let sorted = |map: &HashMap<String, String>| {
+        let mut pairs: Vec<String> = map.iter().map(|(k, v)| format!("{}:{k}={}:{v}", k.len(), v.len())).collect();
+        pairs.sort();
+        pairs.join(",")
+    };
+    fields.push(("labels", sorted(&spec.labels)));
+    fields.push(("tags", sorted(&spec.tags)));
+    let mut taints: Vec<String> = spec
+        .taints
+        .iter()
+        .map(|t| list(&[t.key(), t.value(), t.effect().map(TaintEffect::as_str)].map(|p| p.unwrap_or_default().to_string())))
+        .collect();
+    taints.sort();
+    fields.push(("taints", list(&taints)));
+
+    let mut digest = Sha256::new();
+    for (key, value) in &fields {
+        // Length-prefixed, so no two different requests can run together into the same bytes.
+        digest.update(format!("{key}:{}:{value}\n", value.len()).as_bytes());
+    }
+    let hex: String = digest.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+/// Creates a node group. `client_request_token` (see [`create_token`]) makes a repeated call
+/// return the node group the first one created instead of failing with "already exists".
 ///
 /// # Errors
 /// `EksError::Create` with AWS's message.
@@ -132,8 +201,11 @@ pub async fn create_node_group(client: &aws_sdk_eks::Client, spec: &NewNodeGroup
     if !spec.tags.is_empty() {
         call = call.set_tags(Some(spec.tags.clone()));
     }
-    let output = call.send().await.map_err(|err| EksError::Create { id: id.clone(), message: error_text(&err) })?;
-    output.nodegroup.ok_or(EksError::Create { id, message: "the response holds no node group".into() })
+    let output = call
+        .send()
+        .await
+        .map_err(|err| EksError::Create { id: id.clone(), message: error_text(&err), answered: super::answered(&err) })?;
+    output.nodegroup.ok_or(EksError::Create { id, message: "the response holds no node group".into(), answered: true })
 }
 
 /// What UpdateNodegroupConfig should change; `None` / empty parts are left alone.
@@ -415,6 +487,56 @@ mod tests {
              NodeCreationFailure: Instances failed to join the kubernetes cluster"
         );
         assert_eq!(health_issues(&Nodegroup::builder().build()), "no health issues reported");
+    }
+
+    fn spec() -> NewNodeGroup {
+        NewNodeGroup {
+            cluster_name: "c1".into(),
+            node_group_name: "spot".into(),
+            node_role_arn: "arn:aws:iam::123456789012:role/node".into(),
+            subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
+            instance_types: vec!["c5.xlarge".into()],
+            capacity_type: Some(CapacityTypes::Spot),
+            ami_type: None,
+            disk_size: None,
+            version: None,
+            release_version: None,
+            launch_template: None,
+            scaling: NodegroupScalingConfig::builder().min_size(1).max_size(3).desired_size(1).build(),
+            update_config: None,
+            labels: HashMap::from([("a".to_string(), "1".to_string()), ("b".to_string(), "2".to_string())]),
+            taints: Vec::new(),
+            tags: HashMap::from([("team".to_string(), "data".to_string())]),
+        }
+    }
+
+    #[test]
+    fn the_create_token_is_the_same_for_the_same_request() {
+        // Built twice: HashMap iteration order differs between instances, the token must not.
+        let (first, second) = (create_token(&spec()), create_token(&spec()));
+        assert_eq!(first, second);
+        assert_eq!(first.len(), 36, "uuid-shaped: {first}");
+        assert!(first.chars().all(|c| c.is_ascii_hexdigit() || c == '-'), "{first}");
+    }
+
+    #[test]
+    fn the_create_token_changes_with_anything_the_request_asks_for() {
+        let base = create_token(&spec());
+        let variants: Vec<(&str, NewNodeGroup)> = vec![
+            ("cluster", NewNodeGroup { cluster_name: "c2".into(), ..spec() }),
+            ("name", NewNodeGroup { node_group_name: "spot2".into(), ..spec() }),
+            ("size", NewNodeGroup { scaling: NodegroupScalingConfig::builder().min_size(1).max_size(4).desired_size(1).build(), ..spec() }),
+            ("label", NewNodeGroup { labels: HashMap::from([("a".to_string(), "1".to_string())]), ..spec() }),
+            ("label value", NewNodeGroup { labels: HashMap::from([("a".to_string(), "1,1:b=2".to_string())]), ..spec() }),
+            ("tag", NewNodeGroup { tags: HashMap::new(), ..spec() }),
+            ("capacity", NewNodeGroup { capacity_type: Some(CapacityTypes::OnDemand), ..spec() }),
+            ("taint", NewNodeGroup { taints: vec![Taint::builder().key("k").effect(TaintEffect::NoSchedule).build()], ..spec() }),
+            // Items running together must not read the same.
+            ("subnets", NewNodeGroup { subnet_ids: vec!["subnet-a,subnet-b".into()], ..spec() }),
+        ];
+        for (what, changed) in variants {
+            assert_ne!(create_token(&changed), base, "changing the {what} must change the token");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::Credentials;
+use aws_types::app_name::AppName;
 use aws_types::region::Region;
 
 /// Settings from the provider block; unset ones fall back to the SDK's environment and files.
@@ -30,7 +31,9 @@ pub struct AwsSettings {
     pub adaptive_retries: bool,
     pub eks_endpoint: Option<String>,
     pub autoscaling_endpoint: Option<String>,
-    pub user_agent_suffix: String,
+    /// The SDK app name (`app/<name>` in the user agent); the provider sets [`APP_NAME`], other
+    /// callers (the tests' own clients) leave it unset, so AWS-side logs tell them apart.
+    pub app_name: Option<String>,
 }
 
 impl std::fmt::Debug for AwsSettings {
@@ -46,7 +49,7 @@ impl std::fmt::Debug for AwsSettings {
             .field("adaptive_retries", &self.adaptive_retries)
             .field("eks_endpoint", &self.eks_endpoint)
             .field("autoscaling_endpoint", &self.autoscaling_endpoint)
-            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("app_name", &self.app_name)
             .finish()
     }
 }
@@ -57,7 +60,15 @@ pub enum ConfigError {
     /// No region anywhere: provider block, environment or profile.
     #[error("no AWS region is set: set `region` in the provider block, or AWS_REGION in the environment")]
     NoRegion,
+    /// An app name the SDK refuses (it allows letters, digits and a few marks).
+    #[error("invalid SDK app name {0:?}")]
+    AppName(String),
 }
+
+/// The app name the provider's AWS clients send in their user agent. It holds only the program's
+/// name — no version, host or account data — and AWS (CloudTrail's `userAgent`) and the emulator's
+/// call log show it, so the provider's calls can be told from other tools'.
+pub const APP_NAME: &str = "terraform-provider-autoscale";
 
 /// Attempts per call when the provider block says nothing; the AWS provider's default.
 const DEFAULT_MAX_ATTEMPTS: u32 = 25;
@@ -102,6 +113,9 @@ impl Clients {
         );
         if let Some(region) = settings.region.clone() {
             loader = loader.region(Region::new(region));
+        }
+        if let Some(name) = &settings.app_name {
+            loader = loader.app_name(AppName::new(name.clone()).map_err(|_| ConfigError::AppName(name.clone()))?);
         }
         if let Some(profile) = &settings.profile {
             loader = loader.profile_name(profile);
@@ -178,6 +192,12 @@ where
         SdkError::ResponseError(_) => "the response could not be read".into(),
         other => other.to_string(),
     }
+}
+
+/// Whether AWS answered the call (with an error). When it did not — the connection failed or
+/// dropped, the call timed out — a mutating call may have been carried out all the same.
+pub fn answered<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> bool {
+    matches!(err, aws_smithy_runtime_api::client::result::SdkError::ServiceError(_))
 }
 
 /// The AWS error code of an SDK error, when the service returned one.

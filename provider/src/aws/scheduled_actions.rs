@@ -21,7 +21,9 @@ use chrono::{DateTime, Utc};
 use super::batch::{BatchError, BatchSettings, Batcher};
 
 use super::node_groups::{NodeGroupLookupError, asg_names_of_node_group};
+use super::wait::{SINGLE_CALL_LIMIT, bounded};
 use super::{error_code, error_text};
+use tokio_util::sync::CancellationToken;
 
 /// Most actions one `DescribeScheduledActions` page may return (the API's maximum).
 const PAGE_SIZE: i32 = 100;
@@ -63,9 +65,10 @@ pub enum ScheduledActionError {
     /// the group or region it described).
     #[error("reading scheduled actions of Auto Scaling group ({asg}): {message}")]
     Shared { asg: String, message: String },
-    /// `PutScheduledUpdateGroupAction` failed.
+    /// `PutScheduledUpdateGroupAction` failed. `answered` is false when no answer came back
+    /// (connection lost, timed out, stopped): the action may have been written all the same.
     #[error("putting scheduled action ({asg}/{name}): {message}")]
-    Put { asg: String, name: String, message: String },
+    Put { asg: String, name: String, message: String, answered: bool },
     /// `DeleteScheduledAction` failed.
     #[error("deleting scheduled action ({asg}/{name}): {message}")]
     Delete { asg: String, name: String, message: String },
@@ -294,6 +297,37 @@ pub async fn find_scheduled_action(client: &aws_sdk_autoscaling::Client, asg: &s
     Ok(scheduled_actions_of_group(client, asg).await?.into_iter().find(|a| a.name == name))
 }
 
+/// Creates or updates a scheduled action, giving up (`answered: false`) when `cancel` fires or
+/// [`SINGLE_CALL_LIMIT`] passes.
+///
+/// # Errors
+/// When AWS refuses it, or gives no answer in time.
+pub async fn put_scheduled_action_bounded(
+    client: &aws_sdk_autoscaling::Client,
+    action: &PutScheduledAction,
+    cancel: &CancellationToken,
+) -> Result<(), ScheduledActionError> {
+    bounded("PutScheduledUpdateGroupAction", SINGLE_CALL_LIMIT, cancel, put_scheduled_action(client, action)).await.unwrap_or_else(|interrupted| {
+        Err(ScheduledActionError::Put { asg: action.asg_name.clone(), name: action.name.clone(), message: interrupted.to_string(), answered: false })
+    })
+}
+
+/// Deletes a scheduled action like [`delete_scheduled_action`], giving up when `cancel` fires or
+/// [`SINGLE_CALL_LIMIT`] passes.
+///
+/// # Errors
+/// When the API fails, or gives no answer in time.
+pub async fn delete_scheduled_action_bounded(
+    client: &aws_sdk_autoscaling::Client,
+    asg: &str,
+    name: &str,
+    cancel: &CancellationToken,
+) -> Result<bool, ScheduledActionError> {
+    bounded("DeleteScheduledAction", SINGLE_CALL_LIMIT, cancel, delete_scheduled_action(client, asg, name)).await.unwrap_or_else(|interrupted| {
+        Err(ScheduledActionError::Delete { asg: asg.to_string(), name: name.to_string(), message: interrupted.to_string() })
+    })
+}
+
 /// Creates or updates a scheduled action.
 ///
 /// # Errors
@@ -313,7 +347,12 @@ pub async fn put_scheduled_action(client: &aws_sdk_autoscaling::Client, action: 
         .send()
         .await
         .map(|_| ())
-        .map_err(|err| ScheduledActionError::Put { asg: action.asg_name.clone(), name: action.name.clone(), message: error_text(&err) })
+        .map_err(|err| ScheduledActionError::Put {
+            asg: action.asg_name.clone(),
+            name: action.name.clone(),
+            message: error_text(&err),
+            answered: super::answered(&err),
+        })
 }
 
 /// Deletes a scheduled action; `false` when it was already gone.

@@ -1,6 +1,8 @@
 //! Polling with a deadline: the shape of every AWS waiter here. A wait ends when the condition
 //! says done, when it says failed, when its timeout passes, or when Terraform asks the provider
-//! to stop — nothing waits forever.
+//! to stop — nothing waits forever. Single calls get the same bound from [`bounded`]: the SDK
+//! retries a dead endpoint for many minutes, so each create, update and delete call is raced
+//! against its resource's deadline and StopProvider.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -26,6 +28,64 @@ pub enum WaitError<E: std::error::Error + 'static> {
     Cancelled { what: String, last: String },
     #[error("{0}")]
     Failed(#[source] E),
+}
+
+/// How long one mutating call may take in resources without a `timeouts` block: far beyond a
+/// healthy call (well under a second, or a few seconds of retries under throttling), well short
+/// of what the SDK's retries could add up to against an endpoint that is gone (25 attempts of up
+/// to 60 s each, with backoff).
+pub const SINGLE_CALL_LIMIT: Duration = Duration::from_secs(5 * 60);
+
+/// How long the lookup made after a failed, timed-out or stopped operation may take: it only
+/// records what exists, and Terraform may be waiting to exit (after Ctrl-C), so it is short.
+pub const AFTER_FAILURE_LOOKUP_LIMIT: Duration = Duration::from_secs(15);
+
+/// Why a single call was abandoned before it answered. AWS may have done the work all the same.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Interrupted {
+    #[error("{what} did not answer within {limit:?}; AWS may still have done it")]
+    TimedOut { what: String, limit: Duration },
+    #[error("stopped before {what} answered: Terraform asked the provider to stop; AWS may still have done it")]
+    Cancelled { what: String },
+}
+
+/// Runs one call, giving up when `limit` passes or `cancel` fires, whichever is first.
+///
+/// # Errors
+/// [`Interrupted`] when the call was abandoned; the call's own result otherwise.
+pub async fn bounded<T>(what: &str, limit: Duration, cancel: &CancellationToken, call: impl Future<Output = T>) -> Result<T, Interrupted> {
+    tokio::select! {
+        biased;
+        result = call => Ok(result),
+        () = cancel.cancelled() => Err(Interrupted::Cancelled { what: what.to_string() }),
+        () = tokio::time::sleep(limit) => Err(Interrupted::TimedOut { what: what.to_string(), limit }),
+    }
+}
+
+/// Runs one call, giving up when `limit` passes — for the lookups made after a stop, which
+/// must not be cut short by the very stop signal they follow.
+///
+/// # Errors
+/// [`Interrupted::TimedOut`] when the call was abandoned.
+pub async fn within<T>(what: &str, limit: Duration, call: impl Future<Output = T>) -> Result<T, Interrupted> {
+    bounded(what, limit, &CancellationToken::new(), call).await
+}
+
+/// A deadline shared by the steps of one operation (a create call, then its wait), so the
+/// resource's timeout bounds the whole operation, not each step.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    /// `timeout` from now.
+    pub fn after(timeout: Duration) -> Self {
+        Self(Instant::now() + timeout)
+    }
+
+    /// What is left; zero once passed.
+    pub fn remaining(&self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
 }
 
 /// Polls `check` every `interval` until it is done or failed, `timeout` passes, or `cancel` fires.
@@ -145,6 +205,52 @@ mod tests {
         let text = result.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(text.contains("timed out") && text.contains("no answer yet"), "{text}");
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn a_bounded_call_that_answers_returns_its_result() {
+        let result = bounded("CreateNodegroup", Duration::from_secs(5), &CancellationToken::new(), async { 42 }).await;
+        assert_eq!(result.ok(), Some(42));
+    }
+
+    #[tokio::test]
+    async fn a_hanging_call_ends_at_its_limit() {
+        let started = Instant::now();
+        let result: Result<(), Interrupted> = bounded("CreateNodegroup", Duration::from_millis(50), &CancellationToken::new(), std::future::pending()).await;
+        let text = result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(text, "CreateNodegroup did not answer within 50ms; AWS may still have done it");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn a_hanging_call_ends_on_stop_provider() {
+        let cancel = CancellationToken::new();
+        let stopper = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            stopper.cancel();
+        });
+        let started = Instant::now();
+        let result: Result<(), Interrupted> = bounded("DeleteNodegroup", Duration::from_secs(600), &cancel, std::future::pending()).await;
+        assert!(matches!(&result, Err(Interrupted::Cancelled { what }) if what == "DeleteNodegroup"), "{result:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn the_lookup_after_a_stop_runs_although_stop_was_signalled() {
+        // `within` ignores the stop signal (already fired) but keeps its own limit.
+        let answered = within("DescribeNodegroup", Duration::from_secs(5), async { "found" }).await;
+        assert_eq!(answered.ok(), Some("found"));
+        let hung: Result<(), Interrupted> = within("DescribeNodegroup", Duration::from_millis(20), std::future::pending()).await;
+        assert!(matches!(hung, Err(Interrupted::TimedOut { .. })));
+    }
+
+    #[test]
+    fn a_deadline_counts_down_to_zero() {
+        let deadline = Deadline::after(Duration::from_millis(5));
+        assert!(deadline.remaining() <= Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(10));
+        assert_eq!(deadline.remaining(), Duration::ZERO);
     }
 
     #[tokio::test]

@@ -31,6 +31,8 @@ use crate::aws::asg_tags::{
     self, AsgTag, GroupTags, MAX_KEY_CHARS, MAX_TAGS_PER_GROUP, MAX_VALUE_CHARS, TagError, TagsByGroup, create_or_update_tags, delete_tags, existing_groups,
 };
 use crate::aws::node_groups::{NodeGroupLookupError, asg_names, find_node_group};
+use crate::aws::wait::{SINGLE_CALL_LIMIT, bounded};
+use tokio_util::sync::CancellationToken;
 
 /// The resource type.
 pub struct AsgDiscoveryTags;
@@ -203,7 +205,7 @@ impl Resource for AsgDiscoveryTags {
             Ok(c) => c,
             Err(d) => return StateResult::failed(Value::Null, d),
         };
-        apply(&clients, planned, None).await
+        apply(&clients, planned, None, &ctx.cancellation_token()).await
     }
 
     async fn read(&self, ctx: &Context, state: &Value, private: &[u8]) -> StateResult {
@@ -224,20 +226,24 @@ impl Resource for AsgDiscoveryTags {
             Ok(c) => c,
             Err(d) => return StateResult::failed(prior.clone(), d).with_private(private.to_vec()),
         };
-        apply(&clients, planned, Some(Ownership::decode(private))).await
+        apply(&clients, planned, Some(Ownership::decode(private)), &ctx.cancellation_token()).await
     }
 
-    async fn delete(&self, ctx: &Context, _prior: &Value, private: &[u8]) -> Diagnostics {
+    async fn delete(&self, ctx: &Context, prior: &Value, private: &[u8]) -> Diagnostics {
         let clients = match ctx.provider_data::<Clients>() {
             Ok(c) => c,
             Err(d) => return d.into(),
         };
         let mut diags = Diagnostics::new();
+        let mut ownership = Ownership::decode(private);
+        if ownership.groups.is_empty() {
+            ownership = inferred_ownership(prior);
+        }
         // Only what this resource wrote goes; adopted tags (EKS's discovery pair) and ASGs it
         // never wrote to are left alone.
-        for (group, owned) in &Ownership::decode(private).groups {
+        for (group, owned) in &ownership.groups {
             let keys: Vec<String> = owned.written.iter().cloned().collect();
-            if let Err(err) = delete_tags(&clients.autoscaling, group, &keys).await {
+            if let Err(err) = delete_tags_bounded(&clients, group, &keys, &ctx.cancellation_token()).await {
                 diags.push(Error::from(err).diagnostic(None));
             }
         }
@@ -516,7 +522,7 @@ impl Validator for Quantity {
 
 /// Writes the planned tags: resolves the ASGs, checks everything against the live tags, then
 /// writes and removes. `prior` is the ownership before an update (`None` on create).
-async fn apply(clients: &Clients, planned: &Value, prior: Option<Ownership>) -> StateResult {
+async fn apply(clients: &Clients, planned: &Value, prior: Option<Ownership>, cancel: &CancellationToken) -> StateResult {
     let is_create = prior.is_none();
     let prior = prior.unwrap_or_default();
     let fail = |diags: Diagnostics| {
@@ -569,19 +575,24 @@ async fn apply(clients: &Clients, planned: &Value, prior: Option<Ownership>) -> 
             continue;
         }
         let keys: Vec<String> = owned.written.iter().cloned().collect();
-        if let Err(err) = delete_tags(&clients.autoscaling, group, &keys).await {
+        if let Err(err) = delete_tags_bounded(clients, group, &keys, cancel).await {
             diags.push(Error::from(err).diagnostic(None));
             return written_so_far(planned, &spec, &groups, &desired, ownership, diags);
         }
         ownership.groups.remove(group);
     }
     for p in plans {
-        if let Err(err) = delete_tags(&clients.autoscaling, &p.group, &p.remove).await {
+        if let Err(err) = delete_tags_bounded(clients, &p.group, &p.remove, cancel).await {
             diags.push(Error::from(err).diagnostic(None));
             return written_so_far(planned, &spec, &groups, &desired, ownership, diags);
         }
-        if let Err(err) = create_or_update_tags(&clients.autoscaling, &p.group, &p.write, spec.propagate_at_launch).await {
-            // Keys written before a failure may be partly there: count them as ours.
+        let written = bounded("CreateOrUpdateTags", SINGLE_CALL_LIMIT, cancel, create_or_update_tags(&clients.autoscaling, &p.group, &p.write, spec.propagate_at_launch))
+            .await
+            .unwrap_or_else(|interrupted| Err(TagError::Write { group: p.group.clone(), message: interrupted.to_string() }));
+        if let Err(err) = written {
+            // Keys written before a failure, or by a call whose answer was lost, may be there:
+            // count them as ours, so the re-run (which replaces this tainted resource) removes
+            // and rewrites them as written, never adopts them as someone else's.
             let entry = ownership.groups.entry(p.group.clone()).or_default();
             entry.written.extend(p.write.keys().cloned());
             diags.push(Error::from(err).diagnostic(None));
@@ -590,6 +601,32 @@ async fn apply(clients: &Clients, planned: &Value, prior: Option<Ownership>) -> 
         ownership.groups.insert(p.group.clone(), p.ownership);
     }
     StateResult::ok(final_state(planned, &spec, &groups, &desired)).with_private(ownership.encode())
+}
+
+/// The ownership of a state that arrives without its record. Terraform plans the replacement of
+/// a tainted object like a new object, without the prior private state, so the delete half of
+/// that replacement gets none: a create that failed after writing (its answer lost, say) would
+/// otherwise delete nothing, and the re-create would find its own tags and adopt them. Every tag
+/// in the state counts as written, except the discovery pair (`enabled` and `<cluster>`), which
+/// EKS writes itself and which is kept as adopted — as on import, minus the check that the ASG is
+/// EKS's, which needs the endpoint the delete may not reach. (A tag someone else had set to the
+/// very value wanted before the failed create is removed too, and written back by the re-create.)
+fn inferred_ownership(prior: &Value) -> Ownership {
+    let keys: BTreeSet<String> = string_pairs(prior.get("tags")).into_keys().collect();
+    let is_discovery = |key: &str| key == DISCOVERY_ENABLED || key.strip_prefix(CA_PREFIX).is_some_and(|rest| !rest.contains('/'));
+    let (adopted, written): (BTreeSet<String>, BTreeSet<String>) = keys.into_iter().partition(|k| is_discovery(k));
+    let mut ownership = Ownership::default();
+    for group in strings(prior.get("asg_names")) {
+        ownership.groups.insert(group, GroupOwnership { written: written.clone(), adopted: adopted.clone() });
+    }
+    ownership
+}
+
+/// DeleteTags, given up when `cancel` fires or [`SINGLE_CALL_LIMIT`] passes.
+async fn delete_tags_bounded(clients: &Clients, group: &str, keys: &[String], cancel: &CancellationToken) -> Result<(), TagError> {
+    bounded("DeleteTags", SINGLE_CALL_LIMIT, cancel, delete_tags(&clients.autoscaling, group, keys))
+        .await
+        .unwrap_or_else(|interrupted| Err(TagError::Remove { group: group.to_string(), message: interrupted.to_string() }))
 }
 
 /// A failure after some ASGs were written: the object exists, so the state says what it manages
@@ -1506,6 +1543,32 @@ mod tests {
         s.labels = pairs(&[(&"k".repeat(82), "x")]);
         s.resources.clear();
         assert!(desired_tags(&s, None).1.is_empty());
+    }
+
+    #[test]
+    fn a_state_without_its_ownership_record_owns_all_but_the_discovery_pair() {
+        // What Terraform hands the delete half of a tainted object's replacement.
+        let prior = Value::object([
+            ("asg_names", Value::List(vec![Value::from("eks-a"), Value::from("eks-b")])),
+            (
+                "tags",
+                string_map(&BTreeMap::from([
+                    ("k8s.io/cluster-autoscaler/enabled".to_string(), "true".to_string()),
+                    ("k8s.io/cluster-autoscaler/c1".to_string(), "owned".to_string()),
+                    ("k8s.io/cluster-autoscaler/node-template/label/workload".to_string(), "batch".to_string()),
+                    ("k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage".to_string(), "100G".to_string()),
+                ])),
+            ),
+        ]);
+        let ownership = inferred_ownership(&prior);
+        assert_eq!(ownership.groups.keys().collect::<Vec<_>>(), ["eks-a", "eks-b"]);
+        let owned = &ownership.groups["eks-a"];
+        assert_eq!(
+            owned.written.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["k8s.io/cluster-autoscaler/node-template/label/workload", "k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage"]
+        );
+        assert_eq!(owned.adopted.iter().map(String::as_str).collect::<Vec<_>>(), ["k8s.io/cluster-autoscaler/c1", "k8s.io/cluster-autoscaler/enabled"]);
+        assert!(inferred_ownership(&Value::Null).groups.is_empty());
     }
 
     #[test]

@@ -26,7 +26,7 @@ use super::scheduled_action::{
     validate_target,
 };
 use crate::aws::Clients;
-use crate::aws::scheduled_actions::{PutScheduledAction, ScheduledAction, delete_scheduled_action, put_scheduled_action};
+use crate::aws::scheduled_actions::{PutScheduledAction, ScheduledAction, delete_scheduled_action_bounded, put_scheduled_action_bounded};
 use crate::schedule::{
     Capacity, DaySet, FoundAction, NEXT_RUN_COUNT, Place, PlannedAction, Problem, Recurrence, TimeOfDay, WeeklySchedule, Window, next_runs_of,
     parse_action_name, parse_recurrence, parse_time_zone, rebuild, same_time_zone, start_time_to_send, utc_text,
@@ -258,7 +258,7 @@ impl Resource for ScalingScheduleResource {
         // schedule, so Terraform keeps it (tainted) and destroy removes what was written.
         for action in weekly.actions(&created.name) {
             let put = put_of(&asg, &action, &zone, None);
-            if let Err(e) = put_scheduled_action(&clients.autoscaling, &put).await {
+            if let Err(e) = put_scheduled_action_bounded(&clients.autoscaling, &put, &ctx.cancellation_token()).await {
                 return StateResult::failed(state, Diagnostic::from_error(&e));
             }
         }
@@ -300,10 +300,11 @@ impl Resource for ScalingScheduleResource {
         };
         let wanted = weekly.actions(&model.name);
         let steps = reconcile(&existing, &wanted, &zone, &asg, now());
+        let cancel = ctx.cancellation_token();
         for step in steps {
             let result = match &step {
-                Step::Delete(name) => delete_scheduled_action(&clients.autoscaling, &asg, name).await.map(|_| ()),
-                Step::Put(put) => put_scheduled_action(&clients.autoscaling, put).await,
+                Step::Delete(name) => delete_scheduled_action_bounded(&clients.autoscaling, &asg, name, &cancel).await.map(|_| ()),
+                Step::Put(put) => put_scheduled_action_bounded(&clients.autoscaling, put, &cancel).await,
             };
             if let Err(e) = result {
                 // Part of the update may be done: the prior state plus a refresh will show it.
@@ -326,7 +327,7 @@ impl Resource for ScalingScheduleResource {
         };
         let mut diags = Diagnostics::new();
         for action in found {
-            if let Err(e) = delete_scheduled_action(&clients.autoscaling, asg, &action.name).await {
+            if let Err(e) = delete_scheduled_action_bounded(&clients.autoscaling, asg, &action.name, &ctx.cancellation_token()).await {
                 diags.push(Diagnostic::from_error(&e));
             }
         }

@@ -26,7 +26,8 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics, validate};
 
 use crate::aws::Clients;
 use crate::aws::scheduled_actions::{
-    PutScheduledAction, ScheduledAction, asg_of_node_group, delete_scheduled_action, node_group_of_asg, put_scheduled_action,
+    PutScheduledAction, ScheduledAction, ScheduledActionError, asg_of_node_group, delete_scheduled_action_bounded, node_group_of_asg,
+    put_scheduled_action_bounded,
 };
 use crate::schedule::{
     ActionTiming, Capacity, NEXT_RUN_COUNT, next_occurrence, parse_recurrence, parse_time_zone, parse_timestamp, same_time_zone,
@@ -275,11 +276,21 @@ impl Resource for ScheduledActionResource {
             Ok(put) => put,
             Err(d) => return StateResult::failed(Value::Null, d),
         };
-        if let Err(e) = put_scheduled_action(&clients.autoscaling, &put).await {
-            return StateResult::failed(Value::Null, Diagnostic::from_error(&e));
-        }
         let created = Model { id: Some(format!("{asg}/{}", model.name)), asg_name: Some(asg.clone()), ..model };
-        read_back(&clients, created, planned, now).await
+        match put_scheduled_action_bounded(&clients.autoscaling, &put, &ctx.cancellation_token()).await {
+            Ok(()) => read_back(&clients, created, planned, now).await,
+            // No answer: the action may exist. Kept in state (tainted), so the next apply's
+            // refresh finds it or drops it, and the re-run never meets "already exists".
+            Err(e @ ScheduledActionError::Put { answered: false, .. }) => StateResult::failed(
+                state_value(&unconfirmed(&created, planned, now)),
+                Diagnostic::error(
+                    e.to_string(),
+                    "No answer came back, so AWS may have written the action. It is kept in state as tainted: the next apply \
+                     reads it back and writes it again, or forgets it if it was never written.",
+                ),
+            ),
+            Err(e) => StateResult::failed(Value::Null, Diagnostic::from_error(&e)),
+        }
     }
 
     async fn read(&self, ctx: &Context, state: &Value, _private: &[u8]) -> StateResult {
@@ -316,7 +327,7 @@ impl Resource for ScheduledActionResource {
             Ok(put) => put,
             Err(d) => return StateResult::failed(prior.clone(), d),
         };
-        if let Err(e) = put_scheduled_action(&clients.autoscaling, &put).await {
+        if let Err(e) = put_scheduled_action_bounded(&clients.autoscaling, &put, &ctx.cancellation_token()).await {
             return StateResult::failed(prior.clone(), Diagnostic::from_error(&e));
         }
         let updated = Model { id: Some(format!("{asg}/{}", model.name)), asg_name: Some(asg), ..model };
@@ -329,7 +340,7 @@ impl Resource for ScheduledActionResource {
             Err(d) => return d.into(),
         };
         let (Some(asg), Some(name)) = (known_text(prior, "asg_name"), known_text(prior, "name")) else { return Diagnostics::new() };
-        match delete_scheduled_action(&clients.autoscaling, asg, name).await {
+        match delete_scheduled_action_bounded(&clients.autoscaling, asg, name, &ctx.cancellation_token()).await {
             Ok(_) => Diagnostics::new(),
             Err(e) => Diagnostic::from_error(&e).into(),
         }
@@ -492,9 +503,8 @@ fn first_run_ahead(runs: &[RunModel], now: DateTime<Utc>) -> bool {
 /// After a put: the state from what AWS now reports, `next_runs` as planned. A failed read-back
 /// still returns the action, so Terraform keeps it.
 async fn read_back(clients: &Clients, model: Model, planned: &Value, now: DateTime<Utc>) -> StateResult {
-    let planned_runs = planned.get("next_runs").filter(|v| v.is_wholly_known() && !v.is_null()).and_then(|v| from_value::<Vec<RunModel>>(v).ok());
     let asg = model.asg_name.clone().unwrap_or_default();
-    let fallback = Model { next_runs: planned_runs.clone().or_else(|| timing_of_model(&model).map(|t| run_models(&t, now))), ..model.clone() };
+    let fallback = unconfirmed(&model, planned, now);
     match clients.scheduled_actions.find(&asg, &model.name).await {
         Ok(Some(found)) => {
             let mut state = flatten(&found, &Model { next_runs: Some(Vec::new()), ..model.clone() }, now, fallback.next_runs.clone());
@@ -510,6 +520,12 @@ async fn read_back(clients: &Clients, model: Model, planned: &Value, now: DateTi
         ),
         Err(e) => StateResult::failed(state_value(&fallback), Diagnostic::from_error(&e)),
     }
+}
+
+/// The state of an action written (or maybe written) but not read back: the plan's values.
+fn unconfirmed(model: &Model, planned: &Value, now: DateTime<Utc>) -> Model {
+    let planned_runs = planned.get("next_runs").filter(|v| v.is_wholly_known() && !v.is_null()).and_then(|v| from_value::<Vec<RunModel>>(v).ok());
+    Model { next_runs: planned_runs.or_else(|| timing_of_model(model).map(|t| run_models(&t, now))), ..model.clone() }
 }
 
 fn state_value(model: &Model) -> Value {

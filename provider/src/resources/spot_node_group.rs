@@ -36,7 +36,7 @@ use crate::aws::eks::{
     node_group_id,
 };
 use crate::aws::node_groups::{asg_names, find_node_group};
-use crate::aws::wait::WaitError;
+use crate::aws::wait::{AFTER_FAILURE_LOOKUP_LIMIT, Deadline, Interrupted, SINGLE_CALL_LIMIT, WaitError, bounded, within};
 use crate::instance_types;
 
 /// The resource type name.
@@ -54,6 +54,10 @@ const GENERATED_SUFFIX_LENGTH: usize = 26;
 const DEFAULT_NAME_PREFIX: &str = "terraform-";
 /// Node group names: a letter or digit, then letters, digits, `-` and `_`.
 const NAME_PATTERN: &str = "^[0-9A-Za-z][A-Za-z0-9\\-_]*$";
+/// The detail of a create whose answer never came.
+const UNANSWERED_CREATE: &str = "No answer came back, so AWS may have created the node group all the same. Nothing is in state \
+     for it: the next apply sends the same request with the same idempotency token, and EKS answers with the node group \
+     this run created (it is adopted, not created twice) or creates it if this request never arrived.";
 /// What EKS reports as `updateConfig` when none was given; not written to state on import.
 const DEFAULT_MAX_UNAVAILABLE: i64 = 1;
 
@@ -216,16 +220,34 @@ impl Resource for SpotNodeGroup {
             Err(d) => return StateResult::failed(Value::Null, d),
         };
         let cluster = spec.cluster_name.clone();
-        let token = uuid::Uuid::new_v4().to_string();
-        let created = match eks::create_node_group(&clients.eks, &spec, &token).await {
-            Ok(group) => group,
-            Err(err) => return StateResult::failed(Value::Null, Diagnostic::from_error(&err)),
+        let id = node_group_id(&cluster, &name);
+        // The create timeout bounds the whole create: the call, then the wait for ACTIVE.
+        let timeout = model.timeout("create", NODE_GROUP_CREATE_TIMEOUT);
+        let deadline = Deadline::after(timeout);
+        let cancel = ctx.cancellation_token();
+        // The same request sends the same token on every run: a re-run after a lost response
+        // adopts the node group the first run created (see `create_token`).
+        let token = eks::create_token(&spec);
+        let created = match bounded("CreateNodegroup", deadline.remaining(), &cancel, eks::create_node_group(&clients.eks, &spec, &token)).await {
+            Ok(Ok(group)) => group,
+            Ok(Err(err @ EksError::Create { answered: false, .. })) => {
+                return StateResult::failed(Value::Null, Diagnostic::error(err.to_string(), UNANSWERED_CREATE));
+            }
+            Ok(Err(err)) => return StateResult::failed(Value::Null, Diagnostic::from_error(&err)),
+            Err(interrupted) => {
+                let hint = match interrupted {
+                    Interrupted::TimedOut { .. } => " A longer `timeouts { create }` gives it more time.",
+                    Interrupted::Cancelled { .. } => "",
+                };
+                return StateResult::failed(
+                    Value::Null,
+                    Diagnostic::error(format!("creating EKS Node Group ({id}): {interrupted}"), format!("{UNANSWERED_CREATE}{hint}")),
+                );
+            }
         };
         // From here on the node group exists: every path returns it.
         let base = NodeGroupModel { node_group_name: Some(name.clone()), ..model.clone() };
-        let timeout = model.timeout("create", NODE_GROUP_CREATE_TIMEOUT);
-        let cancel = ctx.cancellation_token();
-        match eks::wait_node_group_active(&clients.eks, &cluster, &name, timeout, &cancel).await {
+        match eks::wait_node_group_active(&clients.eks, &cluster, &name, deadline.remaining(), &cancel).await {
             Ok(group) => state_result(&flatten(&group, &base), Diagnostics::new()),
             Err(WaitError::Failed(EksError::CreateFailed { id, issues, node_group })) => state_result(
                 &flatten(&node_group, &base),
@@ -240,9 +262,15 @@ impl Resource for SpotNodeGroup {
             ),
             Err(WaitError::Failed(err @ EksError::Vanished { .. })) => StateResult::failed(Value::Null, Diagnostic::from_error(&err)),
             Err(err) => {
-                // Timed out, stopped, or the API failed: record what exists, tainted.
-                let latest = find_node_group(&clients.eks, &cluster, &name).await.ok().flatten().unwrap_or(created);
-                let id = node_group_id(&cluster, &name);
+                // Timed out, stopped, or the API failed: record what exists, tainted. The lookup
+                // is short: the endpoint may be the thing that failed, and after Ctrl-C Terraform
+                // is waiting to exit.
+                let latest = within("DescribeNodegroup", AFTER_FAILURE_LOOKUP_LIMIT, find_node_group(&clients.eks, &cluster, &name))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .flatten()
+                    .unwrap_or(created);
                 let hint = match err {
                     WaitError::Timeout { .. } => " A longer `timeouts { create }` avoids this.",
                     _ => "",
@@ -291,14 +319,20 @@ impl Resource for SpotNodeGroup {
             diags.push(Diagnostic::from_error(&err));
         }
         // Even after a failure: what did change is recorded, what did not shows again in the plan.
-        match find_node_group(&clients.eks, &cluster, &name).await {
-            Ok(Some(group)) => state_result(&flatten(&group, &model), diags),
-            Ok(None) => {
+        // After a failure the lookup is short (the endpoint may be what failed).
+        let limit = if diags.has_errors() { AFTER_FAILURE_LOOKUP_LIMIT } else { SINGLE_CALL_LIMIT };
+        match within("DescribeNodegroup", limit, find_node_group(&clients.eks, &cluster, &name)).await {
+            Ok(Ok(Some(group))) => state_result(&flatten(&group, &model), diags),
+            Ok(Ok(None)) => {
                 diags.error(format!("updating EKS Node Group ({id})"), "The node group disappeared during the update.");
                 StateResult::failed(prior.clone(), diags)
             }
-            Err(err) => {
+            Ok(Err(err)) => {
                 diags.push(Diagnostic::from_error(&err));
+                StateResult::failed(prior.clone(), diags)
+            }
+            Err(interrupted) => {
+                diags.error(format!("reading EKS Node Group ({id}) after the update"), interrupted.to_string());
                 StateResult::failed(prior.clone(), diags)
             }
         }
@@ -310,11 +344,16 @@ impl Resource for SpotNodeGroup {
             (Err(d), _) | (_, Err(d)) => return d.into(),
         };
         let Some((cluster, name)) = model.names() else { return Diagnostics::new() };
-        if let Err(err) = eks::delete_node_group(&clients.eks, &cluster, &name).await {
-            return Diagnostic::from_error(&err).into();
+        let deadline = Deadline::after(model.timeout("delete", NODE_GROUP_DELETE_TIMEOUT));
+        let cancel = ctx.cancellation_token();
+        match bounded("DeleteNodegroup", deadline.remaining(), &cancel, eks::delete_node_group(&clients.eks, &cluster, &name)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => return Diagnostic::from_error(&err).into(),
+            Err(interrupted) => {
+                return Diagnostic::error(format!("deleting EKS Node Group ({})", node_group_id(&cluster, &name)), interrupted.to_string()).into();
+            }
         }
-        let timeout = model.timeout("delete", NODE_GROUP_DELETE_TIMEOUT);
-        match eks::wait_node_group_deleted(&clients.eks, &cluster, &name, timeout, &ctx.cancellation_token()).await {
+        match eks::wait_node_group_deleted(&clients.eks, &cluster, &name, deadline.remaining(), &cancel).await {
             Ok(()) => Diagnostics::new(),
             Err(err) => Diagnostic::error(format!("deleting EKS Node Group ({})", node_group_id(&cluster, &name)), err.to_string()).into(),
         }
@@ -357,7 +396,8 @@ async fn apply_update(
     planned: &NodeGroupModel,
 ) -> Result<(), EksError> {
     let id = node_group_id(cluster, name);
-    let timeout = planned.timeout("update", NODE_GROUP_UPDATE_TIMEOUT);
+    // The update timeout bounds the whole update: every call and every wait in it.
+    let deadline = Deadline::after(planned.timeout("update", NODE_GROUP_UPDATE_TIMEOUT));
     let cancel = ctx.cancellation_token();
     let waited = |result: Result<(), WaitError<EksError>>| match result {
         Ok(()) => Ok(()),
@@ -365,27 +405,38 @@ async fn apply_update(
         Err(other) => Err(EksError::Wait { id: id.clone(), message: other.to_string() }),
     };
 
-    let live_desired = match find_node_group(&clients.eks, cluster, name).await? {
+    let found = bounded("DescribeNodegroup", deadline.remaining(), &cancel, find_node_group(&clients.eks, cluster, name)).await;
+    let live_desired = match answer_of(&id, "reading the live size", found.map(|r| r.map_err(EksError::from)))? {
         Some(group) => group.scaling_config().and_then(NodegroupScalingConfig::desired_size).map(i64::from),
         None => None,
     };
     let change = config_change(prior, planned, live_desired);
     if !change.is_empty() {
-        let update_id = eks::update_node_group_config(&clients.eks, cluster, name, &change).await?;
-        waited(eks::wait_update_successful(&clients.eks, cluster, name, &update_id, timeout, &cancel).await)?;
+        let sent = bounded("UpdateNodegroupConfig", deadline.remaining(), &cancel, eks::update_node_group_config(&clients.eks, cluster, name, &change)).await;
+        let update_id = answer_of(&id, "config update", sent)?;
+        waited(eks::wait_update_successful(&clients.eks, cluster, name, &update_id, deadline.remaining(), &cancel).await)?;
     }
     if let Some(change) = version_change(prior, planned) {
-        let update_id = eks::update_node_group_version(&clients.eks, cluster, name, &change).await?;
-        waited(eks::wait_update_successful(&clients.eks, cluster, name, &update_id, timeout, &cancel).await)?;
+        let sent = bounded("UpdateNodegroupVersion", deadline.remaining(), &cancel, eks::update_node_group_version(&clients.eks, cluster, name, &change)).await;
+        let update_id = answer_of(&id, "version update", sent)?;
+        waited(eks::wait_update_successful(&clients.eks, cluster, name, &update_id, deadline.remaining(), &cancel).await)?;
     }
 
     let (set, remove) = tag_changes(prior.tags.as_ref(), planned.tags.as_ref());
     if !set.is_empty() || !remove.is_empty() {
         let arn = prior.arn.clone().unwrap_or_default();
-        eks::untag_node_group(&clients.eks, &id, &arn, remove).await?;
-        eks::tag_node_group(&clients.eks, &id, &arn, set).await?;
+        answer_of(&id, "tags", bounded("UntagResource", deadline.remaining(), &cancel, eks::untag_node_group(&clients.eks, &id, &arn, remove)).await)?;
+        answer_of(&id, "tags", bounded("TagResource", deadline.remaining(), &cancel, eks::tag_node_group(&clients.eks, &id, &arn, set)).await)?;
     }
     Ok(())
+}
+
+/// The answer of a bounded call, or the update error saying it was abandoned.
+fn answer_of<T>(id: &str, what: &str, result: Result<Result<T, EksError>, Interrupted>) -> Result<T, EksError> {
+    match result {
+        Ok(answer) => answer,
+        Err(interrupted) => Err(EksError::Wait { id: id.to_string(), message: format!("{interrupted} ({what})") }),
+    }
 }
 
 /// When the configuration leaves `version` or `release_version` out, they follow the other:
