@@ -62,7 +62,7 @@ pub fn schema() -> Schema {
                         Attribute::string("aggregation")
                             .optional()
                             .validator(validate::one_of(adapter::AGGREGATIONS))
-                            .description("How series combine in the generated metricsQuery: `sum` (the default), `avg`, `max`, `min` or `count`."),
+                            .description("How series combine in the generated metricsQuery: `sum` (the default), `avg`, `max`, `min` or `count`. Leave it unset for `sum`: a generated query does not say whether `sum` was written or defaulted, so import reads it back as unset and an explicit `sum` would show one no-op update after an import."),
                     )
                     .attribute(Attribute::string("window").optional().description("Averaging window (a Prometheus duration such as `2m`): each series is averaged over it first, smoothing spikes."))
                     .attribute(
