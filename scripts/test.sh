@@ -62,7 +62,7 @@ leftovers=""
 for environ in /proc/[0-9]*/environ; do
   pid=${environ#/proc/}; pid=${pid%/environ}
   [ "$pid" = "$$" ] || [ "$pid" = "$emulator_pid" ] || [ "$pid" = "$BASHPID" ] && continue
-  if tr '\0' '\n' <"$environ" 2>/dev/null | grep -qx "AUTOSCALE_TEST_RUN=$AUTOSCALE_TEST_RUN"; then
+  if tr '\0' '\n' 2>/dev/null <"$environ" | grep -qx "AUTOSCALE_TEST_RUN=$AUTOSCALE_TEST_RUN"; then
     leftovers="$leftovers $pid:$(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | cut -c1-120)"
   fi
 done
