@@ -1,5 +1,5 @@
 //! Criterion micro-benchmarks of the provider's per-resource hot paths: rendering an HPA
-//! manifest, encoding and decoding a typical resource state as msgpack (what every plugin call
+//! manifest (and the Cluster Autoscaler and prometheus-adapter manifests), encoding and decoding a typical resource state as msgpack (what every plugin call
 //! carries), and one simulated hour of the HPA simulator.
 //!
 //! Run with `cargo bench -p autoscale-micro-benches` (bench/run.sh does); under
@@ -13,8 +13,12 @@
 
 use std::hint::black_box;
 
+use std::collections::BTreeMap;
+
 use autoscale::render::Overrides;
+use autoscale::render::cluster_autoscaler::{self, ClusterAutoscaler, Flags};
 use autoscale::render::hpa;
+use autoscale::render::prometheus_adapter::{self, ExternalRule, PrometheusAdapter};
 use autoscale::simulate::{Demand, Hpa, LoadProfile, LoadStep, Scenario, simulate};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tfplugin::value::Value;
@@ -72,7 +76,49 @@ fn render_hpa(c: &mut Criterion) {
     let mut group = c.benchmark_group("render");
     group.throughput(Throughput::Elements(1));
     group.bench_function("hpa_manifest", |b| b.iter(|| hpa::render(black_box(&manifest), &overrides).expect("renders")));
+    let ca = cluster_autoscaler();
+    group.bench_function("cluster_autoscaler_manifest", |b| b.iter(|| cluster_autoscaler::render(black_box(&ca), &overrides).expect("renders")));
+    let adapter = prometheus_adapter();
+    group.bench_function("prometheus_adapter_manifest", |b| b.iter(|| prometheus_adapter::render(black_box(&adapter), &overrides).expect("renders")));
     group.finish();
+}
+
+/// The example's Cluster Autoscaler: CA's defaults for cluster `production` on Kubernetes 1.31,
+/// with an IAM role, a priority class and requests and limits.
+fn cluster_autoscaler() -> ClusterAutoscaler {
+    let resources = BTreeMap::from([("cpu".to_string(), "100m".to_string()), ("memory".to_string(), "600Mi".to_string())]);
+    ClusterAutoscaler {
+        name: "cluster-autoscaler".into(),
+        namespace: "kube-system".into(),
+        cluster_name: "production".into(),
+        image: cluster_autoscaler::image_for("1.31").expect("a known release"),
+        iam_role_arn: Some("arn:aws:iam::123456789012:role/cluster-autoscaler".into()),
+        priority_class_name: Some("system-cluster-critical".into()),
+        resource_requests: resources.clone(),
+        resource_limits: resources,
+        flags: Flags::defaults("production"),
+        extra_args: Vec::new(),
+    }
+}
+
+/// The example's prometheus-adapter: one external rule, a queue depth averaged over 2 minutes.
+fn prometheus_adapter() -> PrometheusAdapter {
+    PrometheusAdapter {
+        name: "prometheus-adapter".into(),
+        namespace: "monitoring".into(),
+        labels: None,
+        annotations: None,
+        rules: vec![ExternalRule {
+            metric_name: "celery_queue_depth".into(),
+            series_query: "celery_queue_depth{queue!=\"\"}".into(),
+            series_name_matches: None,
+            resource_overrides: BTreeMap::new(),
+            namespaced: false,
+            aggregation: Some("sum".into()),
+            window: Some("2m".into()),
+            metrics_query: None,
+        }],
+    }
 }
 
 /// The state of the example's `autoscale_hpa_manifest.api` after apply, as Terraform stores it.

@@ -482,6 +482,22 @@ mod tests {
         assert_eq!(parse(&rendered.yaml).unwrap_or_else(|e| panic!("{e}\n{}", rendered.yaml)), hpa);
     }
 
+    /// An empty behavior is printed as `behavior: {}`, not left out (Kubernetes defaults both
+    /// directions' rules into a present behavior only), and reads back as itself.
+    #[test]
+    fn empty_behavior_is_kept() {
+        let mut hpa = api_hpa();
+        hpa.spec.behavior = Some(Behavior::default());
+        let rendered = render(&hpa, &Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(rendered.yaml.ends_with("\n  behavior: {}\n"), "{}", rendered.yaml);
+        assert!(rendered.json.ends_with(r#""behavior":{}}}"#), "{}", rendered.json);
+        assert_eq!(parse(&rendered.yaml).unwrap_or_else(|e| panic!("{e}")), hpa);
+        hpa.spec.behavior = Some(Behavior { scale_up: None, ..api_hpa().spec.behavior.unwrap_or_default() });
+        let rendered = render(&hpa, &Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(rendered.yaml.contains("\n  behavior:\n    scaleDown:\n"), "{}", rendered.yaml);
+        assert_eq!(parse(&rendered.yaml).unwrap_or_else(|e| panic!("{e}")), hpa);
+    }
+
     use super::super::yaml_scalar::strategies::{map, text};
     use proptest::prelude::*;
 
@@ -521,9 +537,8 @@ mod tests {
     }
 
     fn any_hpa() -> impl Strategy<Value = HorizontalPodAutoscaler> {
-        let behavior = (proptest::option::of(rules()), proptest::option::of(rules()))
-            .prop_filter("one direction", |(up, down)| up.is_some() || down.is_some())
-            .prop_map(|(scale_up, scale_down)| Behavior { scale_up, scale_down });
+        // Both directions may be absent: `behavior: {}` is a behavior of its own.
+        let behavior = (proptest::option::of(rules()), proptest::option::of(rules())).prop_map(|(scale_up, scale_down)| Behavior { scale_up, scale_down });
         (
             (text(), proptest::option::of(text()), map(), map()),
             reference(),

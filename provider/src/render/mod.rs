@@ -7,6 +7,7 @@
 //! turns values into text.
 
 pub mod cluster_autoscaler;
+mod compiled;
 pub mod hpa;
 pub mod kubernetes;
 pub mod prometheus_adapter;

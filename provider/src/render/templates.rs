@@ -1,7 +1,8 @@
 //! The handlebars side of rendering: the built-in templates (compiled into the binary from
-//! `templates/*.hbs` and parsed once into a shared registry), user overrides from the provider's
-//! `templates_dir` (source text handed in by the caller: this module does no IO), and the helpers
-//! that keep every printed value valid YAML.
+//! `templates/*.hbs`, parsed once into a shared registry and rendered through their compiled form
+//! in `compiled`, which prints the same text several times faster), user overrides from the
+//! provider's `templates_dir` (source text handed in by the caller: this module does no IO;
+//! handlebars renders them), and the helpers that keep every printed value valid YAML.
 //!
 //! Helpers available to templates:
 //! - `{{yaml value}}`: a scalar (strings quoted when needed, numbers and booleans as they are,
@@ -17,6 +18,7 @@ use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContex
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use super::compiled::Compiled;
 use super::yaml_scalar;
 
 /// One template the provider renders; its file name is the same in `templates/` and in a
@@ -98,7 +100,7 @@ pub enum TemplateError {
 }
 
 /// A registry with the provider's helpers and escape function, and no templates.
-fn bare_registry() -> Handlebars<'static> {
+pub(super) fn bare_registry() -> Handlebars<'static> {
     let mut registry = Handlebars::new();
     registry.register_escape_fn(yaml_scalar::scalar);
     registry.register_helper("yaml", Box::new(yaml_helper));
@@ -126,24 +128,55 @@ fn builtin_registry() -> Result<&'static Handlebars<'static>, TemplateError> {
         })
 }
 
+/// The built-in templates compiled for direct rendering, in [`TemplateName::ALL`] order; `None`
+/// for one that uses handlebars beyond the compiled subset (handlebars renders it then).
+pub(super) fn builtin_compiled() -> Result<&'static [Option<Compiled>; 4], TemplateError> {
+    static COMPILED: OnceLock<[Option<Compiled>; 4]> = OnceLock::new();
+    if let Some(compiled) = COMPILED.get() {
+        return Ok(compiled);
+    }
+    let registry = builtin_registry()?;
+    Ok(COMPILED.get_or_init(|| TemplateName::ALL.map(|name| registry.get_template(name.file_name()).and_then(|t| Compiled::new(t).ok()))))
+}
+
 /// Renders `name` with `data`, using the override when there is one.
 ///
 /// # Errors
 /// When the template does not parse or rendering fails.
 pub fn render(name: TemplateName, data: &impl Serialize, overrides: &Overrides) -> Result<String, TemplateError> {
     let file = name.file_name();
+    let json = serde_json::to_value(data).map_err(|e| TemplateError::Data { file, message: e.to_string() })?;
     match overrides.get(name) {
-        None => builtin_registry()?
-            .render(file, data)
-            .map_err(|e| TemplateError::Render { file, message: render_error_text(&e) }),
+        None => {
+            let compiled = builtin_compiled()?.iter().zip(TemplateName::ALL).find(|(_, n)| *n == name).and_then(|(c, _)| c.as_ref());
+            // The compiled form hands every failure back to handlebars, for its error message.
+            if let Some(Ok(text)) = compiled.map(|c| c.render(&json)) {
+                #[cfg(test)]
+                assert_same_as_handlebars(file, &json, &text);
+                return Ok(text);
+            }
+            builtin_registry()?
+                .render_with_context(file, &Context::from(json))
+                .map_err(|e| TemplateError::Render { file, message: render_error_text(&e) })
+        }
         Some(source) => {
             let mut registry = bare_registry();
             registry
                 .register_template_string(file, source)
                 .map_err(|e| TemplateError::Parse { file, message: e.to_string() })?;
-            let json = serde_json::to_value(data).map_err(|e| TemplateError::Data { file, message: e.to_string() })?;
-            registry.render(file, &json).map_err(|e| TemplateError::Render { file, message: render_error_text(&e) })
+            registry.render_with_context(file, &Context::from(json)).map_err(|e| TemplateError::Render { file, message: render_error_text(&e) })
         }
+    }
+}
+
+/// In tests every compiled render is checked against handlebars: all the renderers' tests
+/// (property tests included) then compare the two engines.
+#[cfg(test)]
+fn assert_same_as_handlebars(file: &str, json: &Json, text: &str) {
+    let expected = builtin_registry().and_then(|r| r.render_with_context(file, &Context::from(json.clone())).map_err(|e| TemplateError::Render { file: "", message: e.to_string() }));
+    match expected {
+        Ok(expected) => assert_eq!(text, expected, "compiled {file} differs from handlebars for {json}"),
+        Err(e) => panic!("compiled {file} rendered where handlebars fails ({e}) for {json}"),
     }
 }
 
@@ -187,16 +220,26 @@ fn push_yaml(out: &mut String, value: &Json) {
     }
 }
 
+/// Appends what `{{yaml value}}` prints.
+pub(super) fn push_yaml_value(out: &mut String, value: &Json) {
+    match value {
+        Json::String(s) => out.push_str(&yaml_scalar::scalar(s)),
+        other => push_yaml(out, other),
+    }
+}
+
+/// The indent `{{yaml_block text indent}}` uses for a requested indent.
+pub(super) fn block_indent(requested: u64) -> usize {
+    usize::try_from(requested).unwrap_or(0).min(64)
+}
+
 fn yaml_helper(h: &Helper<'_>, _: &Handlebars<'_>, _: &Context, _: &mut RenderContext<'_, '_>, out: &mut dyn Output) -> HelperResult {
     let param = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("yaml", 0))?;
     if param.is_value_missing() {
         return Err(RenderErrorReason::MissingVariable(param.relative_path().cloned()).into());
     }
     let mut text = String::new();
-    match param.value() {
-        Json::String(s) => text.push_str(&yaml_scalar::scalar(s)),
-        other => push_yaml(&mut text, other),
-    }
+    push_yaml_value(&mut text, param.value());
     out.write(&text)?;
     Ok(())
 }
@@ -207,7 +250,6 @@ fn yaml_block_helper(h: &Helper<'_>, _: &Handlebars<'_>, _: &Context, _: &mut Re
         return Err(RenderErrorReason::InvalidParamType("yaml_block expects a string").into());
     };
     let indent = h.param(1).and_then(|p| p.value().as_u64()).ok_or(RenderErrorReason::ParamNotFoundForIndex("yaml_block", 1))?;
-    let indent = usize::try_from(indent).unwrap_or(0).min(64);
-    out.write(&yaml_scalar::block(text, indent))?;
+    out.write(&yaml_scalar::block(text, block_indent(indent)))?;
     Ok(())
 }

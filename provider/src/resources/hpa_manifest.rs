@@ -120,7 +120,10 @@ pub fn schema() -> Schema {
         ))
         .block(NestedBlock::single(
             "behavior",
-            Block::new("Scaling speed limits. Without it Kubernetes may at most double (or add 4 pods) per step.")
+            Block::new(
+                "Scaling speed limits. Without it Kubernetes may at most double (or add 4 pods) per step. An empty block (`behavior {}`) is \
+                 rendered as `behavior: {}`: Kubernetes then applies the default rules of both directions below, counted per 15 s period.",
+            )
                 .block(rules_block("scale_up", "Kubernetes' defaults: window 0, `Max` of 4 pods or 100 % per 15 s."))
                 .block(rules_block("scale_down", "Kubernetes' defaults: window 300 s, 100 % per 15 s.")),
         )),
@@ -400,11 +403,11 @@ fn spec_of(value: &Value) -> Result<HorizontalPodAutoscaler, Diagnostics> {
 }
 
 fn expand(model: &HpaModel) -> HorizontalPodAutoscaler {
-    let behavior = model
-        .behavior
-        .as_ref()
-        .map(|b| Behavior { scale_up: rules(b.scale_up.as_ref()), scale_down: rules(b.scale_down.as_ref()) })
-        .filter(|b| b.scale_up.is_some() || b.scale_down.is_some());
+    // An empty `behavior {}` stays: Kubernetes' autoscaling/v2 defaulting
+    // (SetDefaults_HorizontalPodAutoscalerBehavior) fills both directions' rules whenever
+    // `spec.behavior` is non-nil, and the controller takes its rate-limited path; only a nil
+    // behavior selects the legacy max(2 × current, 4) limit.
+    let behavior = model.behavior.as_ref().map(|b| Behavior { scale_up: rules(b.scale_up.as_ref()), scale_down: rules(b.scale_down.as_ref()) });
     let metrics: Vec<MetricSpec> = model.metric.iter().flatten().map(metric).collect();
     HorizontalPodAutoscaler {
         api_version: hpa::API_VERSION.into(),
@@ -550,6 +553,34 @@ mod tests {
         assert_eq!(paths, vec!["metric[0].name"]);
         let ok = "externalRules:\n- seriesQuery: x\n  name: {as: celery_queue_depth}\n";
         assert!(check_served_by(&spec, &Value::from(ok)).is_empty());
+    }
+
+    /// `behavior {}` is not the same as no behavior in autoscaling/v2: the API server fills both
+    /// directions' default rules only into a non-nil behavior, and the controller then takes its
+    /// rate-limited path instead of the legacy one. So the block must reach the manifest, and
+    /// the plan-time check must simulate the defaults.
+    #[tokio::test]
+    async fn empty_behavior_reaches_the_manifest_and_the_simulation() {
+        use crate::simulate::{Behavior as SimulatedBehavior, Hpa as SimulatedHpa};
+        let mut config = config();
+        set(&mut config, "behavior", Value::object([("scale_up", Value::Null), ("scale_down", Value::Null)]));
+        let spec = spec_of(&config).unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(spec.spec.behavior, Some(Behavior::default()));
+        assert_eq!(flatten(&spec).get("behavior"), config.get("behavior"), "import reads the empty block back");
+        let mut plan = plan_for(config.clone());
+        let diags = HpaManifest.modify_plan(&ctx(), &mut plan).await;
+        assert!(diags.is_empty(), "{diags:?}");
+        let yaml = text(&plan.planned, "yaml").unwrap_or_default().to_string();
+        assert!(yaml.ends_with("\n  behavior: {}\n"), "{yaml}");
+        assert_eq!(SimulatedHpa::from_yaml(&yaml).ok().and_then(|h| h.behavior), Some(SimulatedBehavior::defaults()));
+        // Without the block: no behavior in the manifest, and the legacy path.
+        set(&mut config, "behavior", Value::Null);
+        let mut plan = plan_for(config);
+        let diags = HpaManifest.modify_plan(&ctx(), &mut plan).await;
+        assert!(diags.is_empty(), "{diags:?}");
+        let yaml = text(&plan.planned, "yaml").unwrap_or_default().to_string();
+        assert!(!yaml.contains("behavior"), "{yaml}");
+        assert_eq!(SimulatedHpa::from_yaml(&yaml).map(|h| h.behavior).ok(), Some(None));
     }
 
     fn plan_for(config: Value) -> Plan {
