@@ -2,13 +2,23 @@
 of the Go null provider 2.1.2, side by side in one run, at default parallelism and at
 -parallelism=50, plus our provider's peak RSS during the plans.
 
-Every step alternates between the two workspaces (ours, null, ours, null, ...), so both see the
-same machine load; the ratios are ours / null.
+A third workspace is the floor: N `example_null` (the `null_resource` shape: a `triggers` map
+and an id, no IO) served by tfplugin's example provider. It costs Terraform core what any
+resource of our SDK costs, so floor / null says how much of a ratio Terraform and the SDK leave
+to the provider, and ours / floor what the manifest resource itself adds.
+
+Every step alternates between the workspaces (ours, floor, null, ours, ...), so all see the
+same machine load.
 
     python bench/plan.py REPO_ROOT OUR_PROVIDER_DIR [N ...]
 
-Prints one JSON object per (N, parallelism) with the median wall seconds of RUNS runs per step."""
+OUR_PROVIDER_DIR is the cargo profile directory (target/release): it holds our provider and
+examples/example_provider. BENCH_RUNS (default 3) runs per step, BENCH_STEPS (default
+plan,apply,refresh) and BENCH_PARALLELISM (default 10,50) narrow a run while investigating.
 
+Prints one JSON object per (N, parallelism) with the median wall seconds of the runs per step."""
+
+import contextlib
 import json
 import os
 import pathlib
@@ -21,6 +31,9 @@ import threading
 import time
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+STEPS = os.environ.get("BENCH_STEPS", "plan,apply,refresh").split(",")
+PARALLELISM = [int(p) for p in os.environ.get("BENCH_PARALLELISM", "10,50").split(",")]
+SIDES = ("ours", "floor", "null")
 
 
 def our_config(n: int) -> str:
@@ -62,6 +75,23 @@ resource "autoscale_hpa_manifest" "bench" {{
 """
 
 
+def floor_config(n: int, directory: pathlib.Path) -> str:
+    return f"""
+terraform {{
+  required_providers {{
+    example = {{ source = "tfplugin/example" }}
+  }}
+}}
+provider "example" {{
+  directory = "{directory}"
+}}
+resource "example_null" "bench" {{
+  count    = {n}
+  triggers = {{ name = "api-${{count.index}}" }}
+}}
+"""
+
+
 def null_config(n: int) -> str:
     return f"""
 terraform {{
@@ -76,20 +106,42 @@ resource "null_resource" "bench" {{
 """
 
 
+def ancestors(pid: int) -> list[int]:
+    """The parent, grandparent, ... of `pid` (Terraform runs its providers from a child copy of
+    itself, so the terraform process measured is the grandparent)."""
+    found = []
+    for _ in range(4):
+        try:
+            # The parent pid follows the parenthesised command name in /proc/PID/stat.
+            pid = int(pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+        found.append(pid)
+        if pid <= 1:
+            break
+    return found
+
+
 class PeakRss:
-    """Polls /proc for the provider process and keeps the largest VmHWM seen (kB) while
-    `recording` is set."""
+    """Polls /proc for the provider processes named `needle` that descend from `parent` (the
+    terraform process being measured) — not those of anything else running on the machine — and keeps the
+    largest VmHWM seen (kB): the peak resident set, most of which is the executable's file-backed
+    pages (shared, reclaimable page cache). Also the largest RssAnon sampled: the process's
+    private memory."""
 
     def __init__(self, needle: str) -> None:
         self.needle = needle
         self.peak_kb = 0
-        self.recording = threading.Event()
+        self.peak_anon_kb = 0
+        self.parent: int | None = None
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def run(self) -> None:
         while not self.stop.is_set():
-            if not self.recording.wait(0.05):
+            parent = self.parent
+            if parent is None:
+                time.sleep(0.02)
                 continue
             for pid in os.listdir("/proc"):
                 if not pid.isdigit():
@@ -100,10 +152,14 @@ class PeakRss:
                     argv0 = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0]
                     if os.path.basename(argv0).decode(errors="replace") != self.needle:
                         continue
+                    if parent not in ancestors(int(pid)):
+                        continue
                     for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
                         if line.startswith("VmHWM:"):
                             self.peak_kb = max(self.peak_kb, int(line.split()[1]))
-                except OSError:
+                        elif line.startswith("RssAnon:"):
+                            self.peak_anon_kb = max(self.peak_anon_kb, int(line.split()[1]))
+                except (OSError, ValueError, IndexError):
                     continue
             time.sleep(0.02)
 
@@ -116,13 +172,24 @@ class PeakRss:
         self.thread.join()
 
 
-def timed(cmd: list[str], cwd: str, env: dict) -> float:
+def timed(cmd: list[str], cwd: str, env: dict, rss: PeakRss | None = None) -> float:
     started = time.perf_counter()
-    result = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if rss is not None:
+        rss.parent = proc.pid
+    _, stderr = proc.communicate()
     elapsed = time.perf_counter() - started
-    if result.returncode not in (0, 2):
-        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}: {result.stderr.decode()[-2000:]}")
+    if rss is not None:
+        rss.parent = None
+    if proc.returncode not in (0, 2):
+        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}: {stderr.decode()[-2000:]}")
     return elapsed
+
+
+def dev_override_rc(path: pathlib.Path, source: str, directory: pathlib.Path) -> None:
+    path.write_text(
+        f'provider_installation {{\n  dev_overrides {{\n    "{source}" = "{directory}"\n  }}\n  direct {{}}\n}}\n'
+    )
 
 
 def main() -> None:
@@ -132,54 +199,72 @@ def main() -> None:
     terraform = str(root / ".tools/bin/terraform")
     work = pathlib.Path(tempfile.mkdtemp(prefix="autoscale-bench-"))
     ours_rc = work / "ours.tfrc"
-    ours_rc.write_text(
-        f'provider_installation {{\n  dev_overrides {{\n    "autoscale/autoscale" = "{provider_dir}"\n  }}\n  direct {{}}\n}}\n'
-    )
+    dev_override_rc(ours_rc, "autoscale/autoscale", provider_dir)
+    # dev_overrides wants terraform-provider-<name> in the directory.
+    floor_bin = work / "floor-bin"
+    floor_bin.mkdir()
+    shutil.copy2(provider_dir / "examples" / "example_provider", floor_bin / "terraform-provider-example")
+    floor_rc = work / "floor.tfrc"
+    dev_override_rc(floor_rc, "tfplugin/example", floor_bin)
     null_rc = work / "null.tfrc"
     null_rc.write_text(
         f'provider_installation {{\n  filesystem_mirror {{\n    path = "{root / ".tools/null-mirror"}"\n  }}\n}}\n'
     )
     base_env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "AWS_ACCESS_KEY_ID": "bench",
                 "AWS_SECRET_ACCESS_KEY": "bench", "AWS_EC2_METADATA_DISABLED": "true"}
+    # The null provider runs from the mirror under its release file name.
+    binaries = {"ours": "terraform-provider-autoscale", "floor": "terraform-provider-example",
+                "null": "terraform-provider-null_v2.1.2_x4"}
     results = []
     try:
         for n in counts:
-            ours_dir, null_dir = work / f"ours-{n}", work / f"null-{n}"
-            ours_dir.mkdir()
-            null_dir.mkdir()
-            (ours_dir / "main.tf").write_text(our_config(n))
-            (null_dir / "main.tf").write_text(null_config(n))
-            ours_env = {**base_env, "TF_CLI_CONFIG_FILE": str(ours_rc)}
-            null_env = {**base_env, "TF_CLI_CONFIG_FILE": str(null_rc)}
-            subprocess.run([terraform, "init", "-input=false"], cwd=null_dir, env=null_env, check=True,
+            dirs = {name: work / f"{name}-{n}" for name in SIDES}
+            for d in dirs.values():
+                d.mkdir()
+            (dirs["ours"] / "main.tf").write_text(our_config(n))
+            (dirs["floor"] / "main.tf").write_text(floor_config(n, work / f"floor-store-{n}"))
+            (dirs["null"] / "main.tf").write_text(null_config(n))
+            envs = {"ours": {**base_env, "TF_CLI_CONFIG_FILE": str(ours_rc)},
+                    "floor": {**base_env, "TF_CLI_CONFIG_FILE": str(floor_rc)},
+                    "null": {**base_env, "TF_CLI_CONFIG_FILE": str(null_rc)}}
+            subprocess.run([terraform, "init", "-input=false"], cwd=dirs["null"], env=envs["null"], check=True,
                            stdout=subprocess.DEVNULL)
-            sides = (("ours", ours_dir, ours_env), ("null", null_dir, null_env))
-            for parallelism in (10, 50):
+            sides = [(name, dirs[name], envs[name]) for name in SIDES]
+            for parallelism in PARALLELISM:
                 flags = ["-input=false", "-no-color", f"-parallelism={parallelism}"]
                 row: dict = {"resources": n, "parallelism": parallelism}
-                times: dict = {name: {"plan": [], "apply": [], "refresh": []} for name, _, _ in sides}
+                times: dict = {name: {step: [] for step in STEPS} for name in SIDES}
                 for _, cwd, _ in sides:
                     for path in cwd.glob("terraform.tfstate*"):
                         path.unlink()
-                rss = PeakRss("terraform-provider-autoscale")
-                with rss:
+                rss = {name: PeakRss(binary) for name, binary in binaries.items()}
+                with contextlib.ExitStack() as monitors:
+                    for monitor in rss.values():
+                        monitors.enter_context(monitor)
+                    for _ in range(RUNS if "plan" in STEPS else 0):
+                        for name, cwd, env in sides:
+                            times[name]["plan"].append(timed([terraform, "plan", *flags], str(cwd), env, rss[name]))
+                if "apply" in STEPS or "refresh" in STEPS:
+                    for name, cwd, env in sides:
+                        elapsed = timed([terraform, "apply", "-auto-approve", *flags], str(cwd), env)
+                        if "apply" in STEPS:
+                            times[name]["apply"].append(elapsed)
+                if "refresh" in STEPS:
                     for _ in range(RUNS):
                         for name, cwd, env in sides:
-                            if name == "ours":
-                                rss.recording.set()
-                            times[name]["plan"].append(timed([terraform, "plan", *flags], str(cwd), env))
-                            rss.recording.clear()
-                for name, cwd, env in sides:
-                    times[name]["apply"].append(timed([terraform, "apply", "-auto-approve", *flags], str(cwd), env))
-                for _ in range(RUNS):
-                    for name, cwd, env in sides:
-                        times[name]["refresh"].append(
-                            timed([terraform, "apply", "-refresh-only", "-auto-approve", *flags], str(cwd), env))
-                for name, _, _ in sides:
+                            times[name]["refresh"].append(
+                                timed([terraform, "apply", "-refresh-only", "-auto-approve", *flags], str(cwd), env))
+                for name in SIDES:
                     row[name] = {f"{step}_s": round(statistics.median(samples), 3) for step, samples in times[name].items()}
-                row["ours"]["peak_rss_mb_during_plan"] = round(rss.peak_kb / 1024, 1)
-                for step in ("plan", "apply", "refresh"):
-                    row[f"{step}_ratio"] = round(row["ours"][f"{step}_s"] / row["null"][f"{step}_s"], 3)
+                for name, monitor in rss.items():
+                    if "plan" in STEPS:
+                        row[name]["peak_rss_mb_during_plan"] = round(monitor.peak_kb / 1024, 1)
+                        row[name]["peak_anon_mb_during_plan"] = round(monitor.peak_anon_kb / 1024, 1)
+                for step in STEPS:
+                    ours, floor, null = (row[side][f"{step}_s"] for side in SIDES)
+                    row[f"{step}_ratio"] = round(ours / null, 3)
+                    row[f"{step}_floor_ratio"] = round(floor / null, 3)
+                    row[f"{step}_ours_to_floor"] = round(ours / floor, 3)
                 print(json.dumps(row), flush=True)
                 results.append(row)
     finally:

@@ -62,10 +62,14 @@ def main() -> None:
         if row["resources"] == max(r["resources"] for r in plans):
             ratio = row["plan_ratio"]
             lines.append(f"| {row['resources']}-resource plan ≤ 0.5 × null (-parallelism={row['parallelism']}) | ours/null {ratio} "
-                         f"({row['ours']['plan_s']} s vs {row['null']['plan_s']} s) | {ratio / TARGETS['plan_ratio']:.2f} | {met(ratio <= TARGETS['plan_ratio'])} |")
+                         f"({row['ours']['plan_s']} s vs {row['null']['plan_s']} s; floor/null {row['plan_floor_ratio']}) "
+                         f"| {ratio / TARGETS['plan_ratio']:.2f} | {met(ratio <= TARGETS['plan_ratio'])} |")
     big = [r for r in plans if r["resources"] == max(p["resources"] for p in plans)]
     rss = max(r["ours"]["peak_rss_mb_during_plan"] for r in big)
-    lines.append(f"| provider peak RSS ≤ 15 MB during the {big[0]['resources']}-resource plan | {rss} MB | {rss / TARGETS['rss_mb']:.2f} | {met(rss <= TARGETS['rss_mb'])} |")
+    anon = max(r["ours"].get("peak_anon_mb_during_plan", 0) for r in big)
+    null_rss = max(r["null"].get("peak_rss_mb_during_plan", 0) for r in big)
+    lines.append(f"| provider peak RSS ≤ 15 MB during the {big[0]['resources']}-resource plan | {rss} MB VmHWM, of it {anon} MB private "
+                 f"(null provider: {null_rss} MB VmHWM) | {rss / TARGETS['rss_mb']:.2f} | {met(rss <= TARGETS['rss_mb'])} |")
     for row in calls:
         if row["parallelism"] == 100:
             per = row["calls_per_resource"]
@@ -82,20 +86,52 @@ def main() -> None:
               f"Process start → go-plugin handshake line with AutoMTLS (fresh certificate per process), {startup['runs']} runs each, alternating.", "",
               "| | median | p90 |", "|---|---|---|",
               f"| terraform-provider-autoscale (release) | {ours_ms} ms | {startup['ours']['p90_ms']} ms |",
-              f"| terraform-provider-null 2.1.2 (Go) | {null_ms} ms | {startup['null']['p90_ms']} ms |",
-              f"| **ratio ours / null** | **{startup['ratio_ours_to_null']}** | |"]
+              f"| terraform-provider-null 2.1.2 (Go) | {null_ms} ms | {startup['null']['p90_ms']} ms |"]
+    if "floor" in startup:
+        lines.append(f"| floor: tfplugin's example provider (release) | {startup['floor']['median_ms']} ms | {startup['floor']['p90_ms']} ms |")
+    lines.append(f"| **ratio ours / null** | **{startup['ratio_ours_to_null']}** | |")
+    if "floor" in startup:
+        lines.append(f"| ratio floor / null | {startup['ratio_floor_to_null']} | |")
 
     lines += ["", "## Plan, apply and refresh", "",
-              "N `autoscale_hpa_manifest` (one CPU metric and a scale-down behavior) against N `null_resource`, each step run"
-              " alternately ours/null; median wall time of the runs (plan on an empty state, one apply, refresh with"
-              " `apply -refresh-only`). Ratios are ours / null: below 1 is faster.", "",
-              "| N | -parallelism | plan ours / null | apply ours / null | refresh ours / null | our peak RSS during plan |",
-              "|---|---|---|---|---|---|"]
+              "N `autoscale_hpa_manifest` (one CPU metric and a scale-down behavior) against N `null_resource` (Go null"
+              " provider 2.1.2), each step run alternately; median wall time of the runs (plan on an empty state, one"
+              " apply, refresh with `apply -refresh-only`). Ratios are ours / null: below 1 is faster.", "",
+              "The floor is N `example_null` — the `null_resource` shape (a `triggers` map and an id, no IO) served by"
+              " tfplugin's example provider — in the same alternation: what Terraform core plus our SDK cost for the"
+              " smallest resource. floor / null bounds what any resource of ours can reach; ours / floor is what the"
+              " manifest resource (its larger schema and state, rendering) adds on top.", "",
+              "| N | -parallelism | step | ours / null | floor / null | ours / floor | ours | floor | null |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for row in plans:
-        o, n = row["ours"], row["null"]
-        lines.append(f"| {row['resources']} | {row['parallelism']} | **{row['plan_ratio']}** ({o['plan_s']} s / {n['plan_s']} s) "
-                     f"| **{row['apply_ratio']}** ({o['apply_s']} s / {n['apply_s']} s) | **{row['refresh_ratio']}** ({o['refresh_s']} s / {n['refresh_s']} s) "
-                     f"| {o['peak_rss_mb_during_plan']} MB |")
+        for step in ("plan", "apply", "refresh"):
+            if f"{step}_ratio" not in row:
+                continue
+            o, f, n = (row[side][f"{step}_s"] for side in ("ours", "floor", "null"))
+            lines.append(f"| {row['resources']} | {row['parallelism']} | {step} | **{row[f'{step}_ratio']}** | {row[f'{step}_floor_ratio']} "
+                         f"| {row[f'{step}_ours_to_floor']} | {o} s | {f} s | {n} s |")
+    largest = [r for r in plans if r["resources"] == max(p["resources"] for p in plans) and "plan_floor_ratio" in r]
+    if largest:
+        floor_best = min(r["plan_floor_ratio"] for r in largest)
+        verdict = ("above the 0.5 target: Terraform core's own work for that many resources, with the smallest resource our"
+                   " SDK can serve, already takes more than half of the null provider's time, so no resource of this provider"
+                   " can meet the plan target in this run" if floor_best > TARGETS["plan_ratio"] else
+                   "within the 0.5 target, so the target is reachable in principle; ours / floor is the gap to close")
+        lines += ["", f"At N = {largest[0]['resources']} the floor's plan is {floor_best} × null at best — {verdict}."]
+
+    lines += ["", "Peak memory of the provider processes during the plans, the largest over the processes Terraform started"
+              " (one each to read schemas, validate and plan). VmHWM is the peak resident set; most of it is the"
+              " executable's own file pages that the kernel maps as code runs (shared page cache, the larger the"
+              " binary the more). RssAnon is the process's private memory (heap, stacks, relocated data).", "",
+              "| N | -parallelism | ours VmHWM | ours RssAnon | floor VmHWM | floor RssAnon | null VmHWM | null RssAnon | VmHWM ours / null |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for row in plans:
+        if "peak_rss_mb_during_plan" in row["ours"]:
+            o, f, n = row["ours"], row["floor"], row["null"]
+            lines.append(f"| {row['resources']} | {row['parallelism']} | {o['peak_rss_mb_during_plan']} MB | {o['peak_anon_mb_during_plan']} MB "
+                         f"| {f['peak_rss_mb_during_plan']} MB | {f['peak_anon_mb_during_plan']} MB "
+                         f"| {n['peak_rss_mb_during_plan']} MB | {n['peak_anon_mb_during_plan']} MB "
+                         f"| {o['peak_rss_mb_during_plan'] / n['peak_rss_mb_during_plan']:.2f} |")
 
     lines += ["", "## AWS calls per refresh", "",
               "Each set created in its own workspace against the emulator, then refreshed with `terraform plan`; read calls"

@@ -2,7 +2,9 @@
 # `make bench`: builds the release provider, then measures it side by side with its peers and
 # writes bench/RESULTS.md. Every timing is a ratio against a peer measured alternately in the
 # same run (the Go null provider 2.1.2 for start-up and plan/apply/refresh, one AWS call per
-# resource for refreshes, the targets for the micro-benchmarks).
+# resource for refreshes, the targets for the micro-benchmarks). tfplugin's example
+# provider runs beside them as the floor: what our SDK and Terraform core cost for a trivial
+# resource.
 #
 #   bash bench/run.sh            # everything (about 20 minutes on 2 busy cores)
 #   BENCH_RUNS=1 bash bench/run.sh   # one run per plan/apply/refresh step instead of 3
@@ -26,13 +28,15 @@ trap cleanup EXIT
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-echo "== building the release provider" >&2
+echo "== building the release provider and the floor peer (tfplugin's example provider)" >&2
 cargo build --release -q -p terraform-provider-autoscale
+cargo build --release -q -p tfplugin --example example_provider
 binary="$root/target/release/terraform-provider-autoscale"
+floor="$root/target/release/examples/example_provider"
 
 echo "== start-up (handshake) vs the null provider" >&2
 echo "startup $(load)" >> "$out/load.txt"
-"$python" bench/startup.py "$binary" "$null_provider" 40 > "$out/startup.json"
+"$python" bench/startup.py "$binary" "$null_provider" 40 "$floor" > "$out/startup.json"
 
 echo "== plan/apply/refresh of 200 and 1000 resources vs null_resource" >&2
 echo "plan $(load)" >> "$out/load.txt"

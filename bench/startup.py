@@ -2,9 +2,12 @@
 provider and the Go null provider 2.1.2, measured alternately in the same run with AutoMTLS on
 (a fresh P-521 client certificate, as Terraform hands over).
 
-    python bench/startup.py OUR_BINARY NULL_BINARY [RUNS]
+    python bench/startup.py OUR_BINARY NULL_BINARY [RUNS] [FLOOR_BINARY]
 
-Prints one JSON object: median and 90th percentile in milliseconds for each, and their ratio."""
+FLOOR_BINARY (tfplugin's example provider) is the floor: the same SDK serving a two-resource
+provider, so ours / floor is what the provider's own start-up adds.
+
+Prints one JSON object: median and 90th percentile in milliseconds for each, and the ratios."""
 
 import datetime
 import json
@@ -70,13 +73,17 @@ def summary(samples: list[float]) -> dict:
 def main() -> None:
     ours, null = sys.argv[1], sys.argv[2]
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 30
+    floor = sys.argv[4] if len(sys.argv) > 4 else None
     cert = client_certificate()
-    times = {"ours": [], "null": []}
-    for _ in range(runs):  # alternate, so both see the same machine load
-        times["ours"].append(time_handshake(ours, "6", cert))
-        times["null"].append(time_handshake(null, "5", cert))
-    result = {"runs": runs, "ours": summary(times["ours"]), "null": summary(times["null"])}
+    peers = [("ours", ours, "6"), ("null", null, "5")] + ([("floor", floor, "6")] if floor else [])
+    times: dict = {name: [] for name, _, _ in peers}
+    for _ in range(runs):  # alternate, so all see the same machine load
+        for name, binary, protocol in peers:
+            times[name].append(time_handshake(binary, protocol, cert))
+    result: dict = {"runs": runs, **{name: summary(samples) for name, samples in times.items()}}
     result["ratio_ours_to_null"] = round(result["ours"]["median_ms"] / result["null"]["median_ms"], 3)
+    if floor:
+        result["ratio_floor_to_null"] = round(result["floor"]["median_ms"] / result["null"]["median_ms"], 3)
     print(json.dumps(result))
 
 

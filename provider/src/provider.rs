@@ -1,5 +1,5 @@
 //! The `provider "autoscale"` block: AWS region, credentials, endpoints and retries, turned into
-//! the clients every resource uses.
+//! the clients every resource uses (built on first use).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use tfplugin::provider::{Context, DataSource, Provider, ProviderData, Resource};
 use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value, validate};
 
-use crate::aws::{AwsSettings, Clients};
+use crate::aws::{AwsSettings, Configured};
 
 /// The provider: resources and data sources over one set of AWS clients.
 #[derive(Default)]
@@ -110,10 +110,17 @@ impl Provider for AutoscaleProvider {
             app_name: Some(crate::aws::APP_NAME.to_string()),
         };
         let templates_dir = text("templates_dir").map(PathBuf::from);
-        let clients = Clients::new(settings, templates_dir).await.map_err(|err| {
+        // With a region in hand the clients wait for the first AWS call; without one the SDK's
+        // search (profile files, instance metadata) runs now so that its failure is reported here.
+        let region_known = settings.region.is_some()
+            || ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().any(|name| std::env::var(name).is_ok_and(|v| !v.trim().is_empty()));
+        if region_known {
+            return Ok(Arc::new(Configured::lazy(settings, templates_dir)));
+        }
+        let configured = Configured::eager(settings, templates_dir).await.map_err(|err| {
             Diagnostics::from(Diagnostic::error("Cannot configure AWS access", err.to_string()).at(AttributePath::root("region")))
         })?;
-        Ok(Arc::new(clients))
+        Ok(Arc::new(configured))
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
@@ -122,5 +129,44 @@ impl Provider for AutoscaleProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         crate::data_sources::all()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio_util::sync::CancellationToken;
+
+    fn config(region: Option<&str>) -> Value {
+        let mut fields: std::collections::BTreeMap<String, Value> =
+            provider_schema().block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
+        fields.insert("endpoints".into(), Value::Null);
+        if let Some(region) = region {
+            fields.insert("region".into(), Value::from(region));
+        }
+        Value::Object(fields)
+    }
+
+    #[tokio::test]
+    async fn clients_are_built_on_first_use_only() {
+        let provider = AutoscaleProvider::new();
+        let ctx = Context::new(None, CancellationToken::new(), "the provider");
+        let data = provider.configure(&ctx, &config(Some("eu-west-3")), "1.0.3").await.unwrap_or_else(|d| panic!("{d:?}"));
+        let configured = data.clone().downcast::<Configured>().unwrap_or_else(|_| panic!("provider data is not Configured"));
+        assert!(!configured.clients_built(), "configure built the AWS clients");
+
+        let ctx = Context::new(Some(data), CancellationToken::new(), "autoscale_spot_node_group");
+        let first = crate::aws::clients(&ctx).await.unwrap_or_else(|d| panic!("{d:?}"));
+        assert!(configured.clients_built());
+        assert_eq!(first.region, "eu-west-3");
+        let second = crate::aws::clients(&ctx).await.unwrap_or_else(|d| panic!("{d:?}"));
+        assert!(Arc::ptr_eq(&first, &second), "clients built twice");
+    }
+
+    #[tokio::test]
+    async fn unconfigured_provider_has_no_clients() {
+        let ctx = Context::new(None, CancellationToken::new(), "autoscale_spot_node_group");
+        let err = crate::aws::clients(&ctx).await.err().unwrap_or_else(|| panic!("clients without configure"));
+        assert_eq!(err.summary, "Provider not configured");
     }
 }

@@ -1,6 +1,8 @@
 //! A tiny provider built on tfplugin, used by the SDK's integration tests under the real
 //! terraform binary: `example_note` keeps notes as JSON files in a directory, so tests can
-//! change or delete them "out of band" and watch Terraform notice.
+//! change or delete them "out of band" and watch Terraform notice. `example_null` is the
+//! `null_resource` shape on this SDK (a `triggers` map and an id, no IO): bench/plan.py runs it
+//! as the floor peer, what any resource served by tfplugin costs Terraform.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -41,7 +43,7 @@ impl Provider for ExampleProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(Note)]
+        vec![Arc::new(Note), Arc::new(Null)]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
@@ -246,6 +248,47 @@ impl Resource for Note {
             return Ok(json);
         }
         Err(Diagnostic::error("Unsupported state version", format!("no upgrader from version {from_version}")).into())
+    }
+}
+
+/// `resource "example_null"`: keeps its `triggers` and a unique id, like the null provider's
+/// `null_resource`; changing `triggers` replaces it.
+struct Null;
+
+#[tfplugin::async_trait]
+impl Resource for Null {
+    fn type_name(&self) -> &str {
+        "example_null"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            0,
+            Block::new("Does nothing; a change of `triggers` replaces it.")
+                .attribute(Attribute::string("id").computed().use_state_for_unknown().description("A unique id (creation time in hex nanoseconds)."))
+                .attribute(Attribute::map_of("triggers", Type::String).optional().requires_replace().description("Any values.")),
+        )
+    }
+
+    async fn create(&self, _ctx: &Context, planned: &Value, _config: &Value) -> StateResult {
+        let mut state = planned.clone();
+        if let Value::Object(fields) = &mut state {
+            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+            fields.insert("id".into(), Value::from(format!("{nanos:x}")));
+        }
+        StateResult::ok(state)
+    }
+
+    async fn read(&self, _ctx: &Context, current: &Value, _private: &[u8]) -> StateResult {
+        StateResult::ok(current.clone())
+    }
+
+    async fn update(&self, _ctx: &Context, _prior: &Value, planned: &Value, _config: &Value, _private: &[u8]) -> StateResult {
+        StateResult::ok(planned.clone())
+    }
+
+    async fn delete(&self, _ctx: &Context, _prior: &Value, _private: &[u8]) -> Diagnostics {
+        Diagnostics::new()
     }
 }
 

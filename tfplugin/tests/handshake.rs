@@ -1,7 +1,8 @@
 //! The example provider started by hand the way Terraform's go-plugin client starts it: the
 //! magic cookie and protocol checks, the handshake line, AutoMTLS (the client certificate is
 //! required and pinned), gRPC over the unix socket or loopback TCP, SIGINT ignored,
-//! StopProvider cancelling in-flight work, GRPCController.Shutdown, and `--debug`.
+//! StopProvider cancelling in-flight work, calls served concurrently, GRPCController.Shutdown,
+//! and `--debug`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -527,6 +528,66 @@ async fn stop_provider_cancels_a_slow_apply() {
     let state = Value::from_msgpack(&after.new_state.unwrap().msgpack, &note_type).unwrap();
     assert_eq!(state.get("id").and_then(Value::as_str), Some("after"));
     assert!(store.path().join("after.json").exists());
+    drop(plugin);
+}
+
+/// Calls on one connection run concurrently, as Terraform sends up to -parallelism of them at
+/// once: two 3-second applies sent together finish in less time than one after the other would
+/// take (6 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_on_one_connection_run_concurrently() {
+    let client = Identity::generate();
+    let plugin = Plugin::start_for(&client, &[]);
+    let handshake = plugin.handshake();
+    let channel = channel(&handshake.addr(), Some(tls_config(&handshake.server_cert, Some(&client)))).await.unwrap();
+    let mut provider = ProviderClient::new(channel);
+
+    let schema = provider.get_provider_schema(pb::get_provider_schema::Request::default()).await.unwrap().into_inner();
+    let provider_type = block_type(schema.provider.as_ref().unwrap().block.as_ref().unwrap());
+    let note_type = block_type(schema.resource_schemas["example_note"].block.as_ref().unwrap());
+    let store = tempfile::tempdir().unwrap();
+    let config = Value::object([("directory", Value::from(store.path().display().to_string()))]);
+    let configured = provider
+        .configure_provider(pb::configure_provider::Request { terraform_version: "1.0.3".into(), config: dynamic(&config, &provider_type), ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(errors(&configured.diagnostics), Vec::<String>::new());
+
+    let slow_create = |name: &str| {
+        let fields = |computed: Value| {
+            Value::object([
+                ("id", computed.clone()),
+                ("name", Value::from(name)),
+                ("content", Value::from("abc")),
+                ("tags", Value::Null),
+                ("length", computed),
+                ("apply_delay_seconds", Value::from(3)),
+                ("panic_on_create", Value::Null),
+                ("timeouts", Value::Null),
+            ])
+        };
+        pb::apply_resource_change::Request {
+            type_name: "example_note".into(),
+            prior_state: dynamic(&Value::Null, &note_type),
+            planned_state: dynamic(&fields(Value::Unknown), &note_type),
+            config: dynamic(&fields(Value::Null), &note_type),
+            ..Default::default()
+        }
+    };
+    let started = Instant::now();
+    let calls = ["one", "two"].map(|name| {
+        let mut provider = provider.clone();
+        let request = slow_create(name);
+        tokio::spawn(async move { provider.apply_resource_change(request).await })
+    });
+    for call in calls {
+        let applied = call.await.unwrap().unwrap().into_inner();
+        assert_eq!(errors(&applied.diagnostics), Vec::<String>::new());
+    }
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_millis(5500), "two 3 s applies took {elapsed:?}: the calls ran one after the other");
+    assert!(store.path().join("one.json").exists() && store.path().join("two.json").exists());
     drop(plugin);
 }
 

@@ -10,6 +10,7 @@ pub mod scheduled_actions;
 pub mod wait;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
@@ -17,6 +18,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::Credentials;
 use aws_types::app_name::AppName;
 use aws_types::region::Region;
+use tfplugin::Diagnostic;
+use tfplugin::provider::Context;
 
 /// Settings from the provider block; unset ones fall back to the SDK's environment and files.
 /// Its `Debug` output redacts the secret key and the session token.
@@ -144,6 +147,65 @@ impl Clients {
             templates_dir,
         })
     }
+}
+
+/// What `configure` keeps: the settings, and the AWS clients built from them on first use. A
+/// plan of manifest resources never calls AWS, and loading the SDK's configuration costs tens of
+/// milliseconds and memory in every provider process Terraform starts.
+pub struct Configured {
+    settings: AwsSettings,
+    /// Overrides of the built-in manifest templates.
+    pub templates_dir: Option<PathBuf>,
+    clients: tokio::sync::OnceCell<Arc<Clients>>,
+}
+
+impl Configured {
+    /// Settings whose clients are built by the first `clients` call.
+    pub fn lazy(settings: AwsSettings, templates_dir: Option<PathBuf>) -> Self {
+        Self { settings, templates_dir, clients: tokio::sync::OnceCell::new() }
+    }
+
+    /// Settings with their clients built now (so a missing region is reported by `configure`).
+    ///
+    /// # Errors
+    /// When no region can be found.
+    pub async fn eager(settings: AwsSettings, templates_dir: Option<PathBuf>) -> Result<Self, ConfigError> {
+        let clients = Clients::new(settings.clone(), templates_dir.clone()).await?;
+        Ok(Self::from_clients(settings, Arc::new(clients)))
+    }
+
+    /// Already-built clients (unit tests with mocked HTTP).
+    pub fn from_clients(settings: AwsSettings, clients: Arc<Clients>) -> Self {
+        let templates_dir = clients.templates_dir.clone();
+        Self { settings, templates_dir, clients: tokio::sync::OnceCell::new_with(Some(clients)) }
+    }
+
+    /// Whether the clients exist yet.
+    pub fn clients_built(&self) -> bool {
+        self.clients.initialized()
+    }
+
+    /// The clients, built on the first call; concurrent first calls share one build.
+    ///
+    /// # Errors
+    /// When no region can be found.
+    pub async fn clients(&self) -> Result<Arc<Clients>, ConfigError> {
+        self.clients
+            .get_or_try_init(|| async { Clients::new(self.settings.clone(), self.templates_dir.clone()).await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+}
+
+/// The configured provider's AWS clients, for a resource or data source call.
+///
+/// # Errors
+/// A diagnostic when the provider is not configured or its clients cannot be built.
+pub async fn clients(ctx: &Context) -> Result<Arc<Clients>, Diagnostic> {
+    let configured = ctx.provider_data::<Configured>()?;
+    configured.clients().await.map_err(|err| {
+        Diagnostic::error("Cannot configure AWS access", format!("{err} (the provider block's `region` argument)."))
+    })
 }
 
 impl Clients {

@@ -128,7 +128,7 @@ impl Resource for AsgDiscoveryTags {
             }
             return diags;
         };
-        let clients = match ctx.provider_data::<Clients>() {
+        let clients = match crate::aws::clients(ctx).await {
             Ok(c) => c,
             Err(d) => {
                 diags.push(d);
@@ -201,7 +201,7 @@ impl Resource for AsgDiscoveryTags {
     }
 
     async fn create(&self, ctx: &Context, planned: &Value, _config: &Value) -> StateResult {
-        let clients = match ctx.provider_data::<Clients>() {
+        let clients = match crate::aws::clients(ctx).await {
             Ok(c) => c,
             Err(d) => return StateResult::failed(Value::Null, d),
         };
@@ -209,7 +209,7 @@ impl Resource for AsgDiscoveryTags {
     }
 
     async fn read(&self, ctx: &Context, state: &Value, private: &[u8]) -> StateResult {
-        let clients = match ctx.provider_data::<Clients>() {
+        let clients = match crate::aws::clients(ctx).await {
             Ok(c) => c,
             Err(d) => return StateResult::failed(state.clone(), d).with_private(private.to_vec()),
         };
@@ -222,7 +222,7 @@ impl Resource for AsgDiscoveryTags {
     }
 
     async fn update(&self, ctx: &Context, prior: &Value, planned: &Value, _config: &Value, private: &[u8]) -> StateResult {
-        let clients = match ctx.provider_data::<Clients>() {
+        let clients = match crate::aws::clients(ctx).await {
             Ok(c) => c,
             Err(d) => return StateResult::failed(prior.clone(), d).with_private(private.to_vec()),
         };
@@ -230,7 +230,7 @@ impl Resource for AsgDiscoveryTags {
     }
 
     async fn delete(&self, ctx: &Context, prior: &Value, private: &[u8]) -> Diagnostics {
-        let clients = match ctx.provider_data::<Clients>() {
+        let clients = match crate::aws::clients(ctx).await {
             Ok(c) => c,
             Err(d) => return d.into(),
         };

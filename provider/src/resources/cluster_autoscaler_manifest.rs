@@ -195,7 +195,7 @@ impl Resource for ClusterAutoscalerManifest {
             return Diagnostics::new();
         }
         match spec_of(config) {
-            Ok(spec) => violation_diagnostics(&schema(), config, ca::validate(&spec), "Invalid Cluster Autoscaler setting"),
+            Ok(spec) => violation_diagnostics(schema, config, ca::validate(&spec), "Invalid Cluster Autoscaler setting"),
             Err(d) => d,
         }
     }

@@ -202,7 +202,7 @@ impl Resource for HpaManifest {
             return Diagnostics::new();
         }
         match spec_of(config) {
-            Ok(spec) => violation_diagnostics(&schema(), config, hpa::validate(&spec), "Invalid HorizontalPodAutoscaler"),
+            Ok(spec) => violation_diagnostics(schema, config, hpa::validate(&spec), "Invalid HorizontalPodAutoscaler"),
             Err(d) => d,
         }
     }

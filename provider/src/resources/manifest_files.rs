@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use tfplugin::provider::{Context, StateResult};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
 
-use crate::aws::Clients;
+use crate::aws::Configured;
 use crate::render::{Overrides, RenderError, TemplateName, sha256_hex};
 
 /// Errors at the file edge.
@@ -39,7 +39,7 @@ impl FileError {
 /// The provider's `templates_dir`, when the provider is configured and sets one. Without a
 /// configured provider (as in `terraform validate`) the built-in templates are used.
 pub fn templates_dir(ctx: &Context) -> Option<PathBuf> {
-    ctx.provider_data::<Clients>().ok().and_then(|clients| clients.templates_dir.clone())
+    ctx.provider_data::<Configured>().ok().and_then(|configured| configured.templates_dir.clone())
 }
 
 /// Reads the overrides of `names` that exist in `dir`.
@@ -184,8 +184,13 @@ pub fn render_diagnostics(err: &RenderError, what: &str) -> Diagnostics {
 }
 
 /// Rule violations as diagnostics for `validate`, leaving out those at attributes whose schema
-/// validators already reject the value (Terraform would show both).
-pub fn violation_diagnostics(schema: &tfplugin::schema::Schema, config: &Value, violations: Vec<crate::render::Violation>, summary: &str) -> Diagnostics {
+/// validators already reject the value (Terraform would show both). The schema is only built
+/// when there is a violation to compare: validate runs once per resource instance.
+pub fn violation_diagnostics(schema: fn() -> tfplugin::schema::Schema, config: &Value, violations: Vec<crate::render::Violation>, summary: &str) -> Diagnostics {
+    if violations.is_empty() {
+        return Diagnostics::new();
+    }
+    let schema = schema();
     let mut schema_diags = Diagnostics::new();
     tfplugin::schema::validate_config(&schema.block, config, &AttributePath::empty(), &mut schema_diags);
     let covered: Vec<AttributePath> = schema_diags.iter().filter_map(|d| d.path.clone()).collect();

@@ -147,7 +147,7 @@ impl Resource for PrometheusAdapterManifest {
             return Diagnostics::new();
         }
         match spec_of(config) {
-            Ok(spec) => violation_diagnostics(&schema(), config, adapter::validate(&spec), "Invalid prometheus-adapter rule"),
+            Ok(spec) => violation_diagnostics(schema, config, adapter::validate(&spec), "Invalid prometheus-adapter rule"),
             Err(d) => d,
         }
     }

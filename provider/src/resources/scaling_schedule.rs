@@ -222,7 +222,7 @@ impl Resource for ScalingScheduleResource {
     }
 
     async fn create(&self, ctx: &Context, planned: &Value, _config: &Value) -> StateResult {
-        let clients = match ctx.provider_data::<Clients>() {
+        let clients = match crate::aws::clients(ctx).await {
             Ok(c) => c,
             Err(d) => return StateResult::failed(Value::Null, d),
         };
@@ -266,7 +266,7 @@ impl Resource for ScalingScheduleResource {
     }
 
     async fn read(&self, ctx: &Context, state: &Value, _private: &[u8]) -> StateResult {
-        let clients = match ctx.provider_data::<Clients>() {
+        let clients = match crate::aws::clients(ctx).await {
             Ok(c) => c,
             Err(d) => return StateResult::failed(state.clone(), d),
         };
@@ -283,7 +283,7 @@ impl Resource for ScalingScheduleResource {
     }
 
     async fn update(&self, ctx: &Context, prior: &Value, planned: &Value, _config: &Value, _private: &[u8]) -> StateResult {
-        let clients = match ctx.provider_data::<Clients>() {
+        let clients = match crate::aws::clients(ctx).await {
             Ok(c) => c,
             Err(d) => return StateResult::failed(prior.clone(), d),
         };
@@ -316,7 +316,7 @@ impl Resource for ScalingScheduleResource {
     }
 
     async fn delete(&self, ctx: &Context, prior: &Value, _private: &[u8]) -> Diagnostics {
-        let clients = match ctx.provider_data::<Clients>() {
+        let clients = match crate::aws::clients(ctx).await {
             Ok(c) => c,
             Err(d) => return d.into(),
         };
@@ -335,7 +335,7 @@ impl Resource for ScalingScheduleResource {
     }
 
     async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
-        let clients = ctx.provider_data::<Clients>()?;
+        let clients = crate::aws::clients(ctx).await?;
         let (asg, name) =
             find_import_target(&clients, id, "<asg-name>/<schedule-name>", |found: &[ScheduledAction], name: &str| found.iter().any(|a| parse_action_name(name, &a.name).is_some()))
                 .await?;

@@ -254,7 +254,7 @@ impl Resource for ScheduledActionResource {
     }
 
     async fn create(&self, ctx: &Context, planned: &Value, _config: &Value) -> StateResult {
-        let clients = match ctx.provider_data::<Clients>() {
+        let clients = match crate::aws::clients(ctx).await {
             Ok(c) => c,
             Err(d) => return StateResult::failed(Value::Null, d),
         };
@@ -294,7 +294,7 @@ impl Resource for ScheduledActionResource {
     }
 
     async fn read(&self, ctx: &Context, state: &Value, _private: &[u8]) -> StateResult {
-        let clients = match ctx.provider_data::<Clients>() {
+        let clients = match crate::aws::clients(ctx).await {
             Ok(c) => c,
             Err(d) => return StateResult::failed(state.clone(), d),
         };
@@ -311,7 +311,7 @@ impl Resource for ScheduledActionResource {
     }
 
     async fn update(&self, ctx: &Context, prior: &Value, planned: &Value, _config: &Value, _private: &[u8]) -> StateResult {
-        let clients = match ctx.provider_data::<Clients>() {
+        let clients = match crate::aws::clients(ctx).await {
             Ok(c) => c,
             Err(d) => return StateResult::failed(prior.clone(), d),
         };
@@ -335,7 +335,7 @@ impl Resource for ScheduledActionResource {
     }
 
     async fn delete(&self, ctx: &Context, prior: &Value, _private: &[u8]) -> Diagnostics {
-        let clients = match ctx.provider_data::<Clients>() {
+        let clients = match crate::aws::clients(ctx).await {
             Ok(c) => c,
             Err(d) => return d.into(),
         };
@@ -347,7 +347,7 @@ impl Resource for ScheduledActionResource {
     }
 
     async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
-        let clients = ctx.provider_data::<Clients>()?;
+        let clients = crate::aws::clients(ctx).await?;
         let (asg, name) = find_import_target(&clients, id, "<asg-name>/<action-name>", |found: &[ScheduledAction], name: &str| {
             found.iter().any(|a| a.name == name)
         })
@@ -647,7 +647,8 @@ pub(crate) fn names_node_group(config: &Value) -> bool {
 /// node group (by EKS's tags; a plan-time lookup). Unknown (provider not configured, lookup
 /// failed) counts as no: the check is a courtesy, AWS has the last word.
 pub(crate) async fn asg_is_eks_node_group(ctx: &Context, config: &Value) -> bool {
-    let (Some(asg), Ok(clients)) = (known_text(config, "asg_name"), ctx.provider_data::<Clients>()) else { return false };
+    let Some(asg) = known_text(config, "asg_name") else { return false };
+    let Ok(clients) = crate::aws::clients(ctx).await else { return false };
     matches!(node_group_of_asg(&clients.autoscaling, asg).await, Ok(Some(_)))
 }
 

@@ -169,8 +169,8 @@ fn value_of(model: &NodeGroupModel) -> Result<Value, Diagnostic> {
     to_value(model).map_err(|e| Diagnostic::error("Provider bug", format!("{TYPE_NAME}: writing the object failed: {e}")))
 }
 
-fn clients(ctx: &Context) -> Result<Arc<Clients>, Diagnostic> {
-    ctx.provider_data::<Clients>()
+async fn clients(ctx: &Context) -> Result<Arc<Clients>, Diagnostic> {
+    crate::aws::clients(ctx).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ impl Resource for SpotNodeGroup {
     }
 
     async fn create(&self, ctx: &Context, planned: &Value, _config: &Value) -> StateResult {
-        let (clients, model) = match (clients(ctx), model_of(planned)) {
+        let (clients, model) = match (clients(ctx).await, model_of(planned)) {
             (Ok(c), Ok(m)) => (c, m),
             (Err(d), _) | (_, Err(d)) => return StateResult::failed(Value::Null, d),
         };
@@ -291,7 +291,7 @@ impl Resource for SpotNodeGroup {
     }
 
     async fn read(&self, ctx: &Context, state: &Value, _private: &[u8]) -> StateResult {
-        let (clients, model) = match (clients(ctx), model_of(state)) {
+        let (clients, model) = match (clients(ctx).await, model_of(state)) {
             (Ok(c), Ok(m)) => (c, m),
             (Err(d), _) | (_, Err(d)) => return StateResult::failed(Value::Null, d),
         };
@@ -306,7 +306,7 @@ impl Resource for SpotNodeGroup {
     }
 
     async fn update(&self, ctx: &Context, prior: &Value, planned: &Value, _config: &Value, _private: &[u8]) -> StateResult {
-        let (clients, prior_model, model) = match (clients(ctx), model_of(prior), model_of(planned)) {
+        let (clients, prior_model, model) = match (clients(ctx).await, model_of(prior), model_of(planned)) {
             (Ok(c), Ok(p), Ok(m)) => (c, p, m),
             (Err(d), _, _) | (_, Err(d), _) | (_, _, Err(d)) => return StateResult::failed(prior.clone(), d),
         };
@@ -339,7 +339,7 @@ impl Resource for SpotNodeGroup {
     }
 
     async fn delete(&self, ctx: &Context, prior: &Value, _private: &[u8]) -> Diagnostics {
-        let (clients, model) = match (clients(ctx), model_of(prior)) {
+        let (clients, model) = match (clients(ctx).await, model_of(prior)) {
             (Ok(c), Ok(m)) => (c, m),
             (Err(d), _) | (_, Err(d)) => return d.into(),
         };
@@ -1356,7 +1356,8 @@ mod tests {
     }
 
     fn context(clients: Arc<Clients>, cancel: tokio_util::sync::CancellationToken) -> Context {
-        Context::new(Some(clients), cancel, TYPE_NAME)
+        let configured = crate::aws::Configured::from_clients(crate::aws::AwsSettings::default(), clients);
+        Context::new(Some(Arc::new(configured)), cancel, TYPE_NAME)
     }
 
     fn describe_always(

@@ -82,7 +82,10 @@ pub fn serve_main<P: Provider>(provider: P, address: &str) -> std::process::Exit
     let debug = std::env::args().skip(1).any(|a| a == "--debug" || a == "-debug");
     let options = ServeOptions { address: address.to_string(), debug };
     install_panic_hook();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Terraform has at most -parallelism calls in flight and each costs this process well under a
+    // millisecond of CPU: two workers keep one long call (a simulation) from holding up the rest,
+    // without a thread (stack, allocator arena) per core of a large CI machine.
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("starting the async runtime: {err}");
@@ -149,13 +152,13 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
     tokio::spawn(accept_loop(listener, acceptor, sender));
 
     let shutdown = CancellationToken::new();
-    let service = ProviderService::new(provider);
+    let service = Arc::new(ProviderService::new(provider));
     let router = tonic::transport::Server::builder()
         .add_service(HealthServer::new(go_plugin::HealthService))
         .add_service(GrpcControllerServer::new(go_plugin::ControllerService { shutdown: shutdown.clone() }))
         .add_service(GrpcStdioServer::new(go_plugin::StdioService))
         .add_service(GrpcBrokerServer::new(go_plugin::BrokerService))
-        .add_service(ProviderServer::new(service).max_decoding_message_size(256 << 20).max_encoding_message_size(256 << 20));
+        .add_service(ProviderServer::from_arc(service.clone()).max_decoding_message_size(256 << 20).max_encoding_message_size(256 << 20));
 
     if options.debug {
         let reattach = serde_json::json!({
@@ -188,6 +191,9 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
         writeln!(stdout, "1|{PROTOCOL_VERSION}|{network}|{address}|grpc|{certificate}")?;
         stdout.flush()?;
     }
+    // Terraform dials and completes TLS on the accept loop's tasks meanwhile; its first call
+    // (GetProviderSchema) finds the schemas built.
+    service.warm_up();
 
     let stop = {
         let shutdown = shutdown.clone();

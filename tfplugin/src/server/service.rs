@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use futures::FutureExt;
 use tokio_util::sync::CancellationToken;
@@ -32,20 +32,17 @@ struct DataSourceEntry {
     ty: Type,
 }
 
-/// Serves one provider over tfplugin6.
-pub struct ProviderService {
-    provider: Arc<dyn Provider>,
+/// The provider's schemas and value types, built once per process on first use: building them
+/// (descriptions, validators, compiled patterns) is work the go-plugin handshake need not wait for.
+struct Catalog {
     provider_schema: Schema,
     provider_type: Type,
     resources: HashMap<String, ResourceEntry>,
     data_sources: HashMap<String, DataSourceEntry>,
-    provider_data: RwLock<Option<ProviderData>>,
-    /// Cancelled by StopProvider; replaced by a fresh token so later calls run normally.
-    stop: Mutex<CancellationToken>,
 }
 
-impl ProviderService {
-    pub fn new(provider: Arc<dyn Provider>) -> Self {
+impl Catalog {
+    fn build(provider: &dyn Provider) -> Self {
         let provider_schema = provider.schema();
         let provider_type = provider_schema.value_type();
         let resources = provider
@@ -66,15 +63,32 @@ impl ProviderService {
                 (data_source.type_name().to_string(), DataSourceEntry { data_source, schema, ty })
             })
             .collect();
-        Self {
-            provider,
-            provider_schema,
-            provider_type,
-            resources,
-            data_sources,
-            provider_data: RwLock::new(None),
-            stop: Mutex::new(CancellationToken::new()),
-        }
+        Self { provider_schema, provider_type, resources, data_sources }
+    }
+}
+
+/// Serves one provider over tfplugin6.
+pub struct ProviderService {
+    provider: Arc<dyn Provider>,
+    catalog: OnceLock<Catalog>,
+    provider_data: RwLock<Option<ProviderData>>,
+    /// Cancelled by StopProvider; replaced by a fresh token so later calls run normally.
+    stop: Mutex<CancellationToken>,
+}
+
+impl ProviderService {
+    pub fn new(provider: Arc<dyn Provider>) -> Self {
+        Self { provider, catalog: OnceLock::new(), provider_data: RwLock::new(None), stop: Mutex::new(CancellationToken::new()) }
+    }
+
+    fn catalog(&self) -> &Catalog {
+        self.catalog.get_or_init(|| Catalog::build(self.provider.as_ref()))
+    }
+
+    /// Builds the schemas now rather than in the first call that needs them (the server does
+    /// this right after the handshake line, while Terraform connects).
+    pub fn warm_up(&self) {
+        self.catalog();
     }
 
     fn context(&self, type_name: &str) -> Context {
@@ -84,13 +98,13 @@ impl ProviderService {
     }
 
     fn resource(&self, type_name: &str) -> Result<&ResourceEntry, Diagnostics> {
-        self.resources.get(type_name).ok_or_else(|| {
+        self.catalog().resources.get(type_name).ok_or_else(|| {
             Diagnostic::error("Unknown resource type", format!("This provider has no resource type {type_name:?}.")).into()
         })
     }
 
     fn data_source(&self, type_name: &str) -> Result<&DataSourceEntry, Diagnostics> {
-        self.data_sources.get(type_name).ok_or_else(|| {
+        self.catalog().data_sources.get(type_name).ok_or_else(|| {
             Diagnostic::error("Unknown data source", format!("This provider has no data source {type_name:?}.")).into()
         })
     }
@@ -146,10 +160,11 @@ macro_rules! try_diags {
 #[tonic::async_trait]
 impl ProviderRpc for ProviderService {
     async fn get_metadata(&self, _request: Request<pb::get_metadata::Request>) -> Result<Response<pb::get_metadata::Response>, Status> {
+        let catalog = self.catalog();
         ok(pb::get_metadata::Response {
             server_capabilities: Some(capabilities()),
-            resources: self.resources.keys().map(|t| pb::get_metadata::ResourceMetadata { type_name: t.clone() }).collect(),
-            data_sources: self.data_sources.keys().map(|t| pb::get_metadata::DataSourceMetadata { type_name: t.clone() }).collect(),
+            resources: catalog.resources.keys().map(|t| pb::get_metadata::ResourceMetadata { type_name: t.clone() }).collect(),
+            data_sources: catalog.data_sources.keys().map(|t| pb::get_metadata::DataSourceMetadata { type_name: t.clone() }).collect(),
             ..Default::default()
         })
     }
@@ -158,10 +173,11 @@ impl ProviderRpc for ProviderService {
         &self,
         _request: Request<pb::get_provider_schema::Request>,
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        let catalog = self.catalog();
         ok(pb::get_provider_schema::Response {
-            provider: Some(super::convert::schema(&self.provider_schema)),
-            resource_schemas: self.resources.iter().map(|(k, e)| (k.clone(), super::convert::schema(&e.schema))).collect(),
-            data_source_schemas: self.data_sources.iter().map(|(k, e)| (k.clone(), super::convert::schema(&e.schema))).collect(),
+            provider: Some(super::convert::schema(&catalog.provider_schema)),
+            resource_schemas: catalog.resources.iter().map(|(k, e)| (k.clone(), super::convert::schema(&e.schema))).collect(),
+            data_source_schemas: catalog.data_sources.iter().map(|(k, e)| (k.clone(), super::convert::schema(&e.schema))).collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         })
@@ -174,8 +190,9 @@ impl ProviderRpc for ProviderService {
         let request = request.into_inner();
         let mut diags = Diagnostics::new();
         let empty = pb::validate_provider_config::Response::default();
-        let config = try_diags!(decode(request.config.as_ref(), &self.provider_type, "provider configuration"), diags, empty);
-        validate_config(&self.provider_schema.block, &config, &AttributePath::empty(), &mut diags);
+        let catalog = self.catalog();
+        let config = try_diags!(decode(request.config.as_ref(), &catalog.provider_type, "provider configuration"), diags, empty);
+        validate_config(&catalog.provider_schema.block, &config, &AttributePath::empty(), &mut diags);
         let more = try_diags!(guarded("validation", "the provider", self.provider.validate_config(&config)).await, diags, empty);
         diags.extend(more);
         ok(pb::validate_provider_config::Response { diagnostics: diagnostics(&diags) })
@@ -266,7 +283,7 @@ impl ProviderRpc for ProviderService {
         let request = request.into_inner();
         let mut diags = Diagnostics::new();
         let empty = pb::configure_provider::Response::default();
-        let config = try_diags!(decode(request.config.as_ref(), &self.provider_type, "provider configuration"), diags, empty);
+        let config = try_diags!(decode(request.config.as_ref(), &self.catalog().provider_type, "provider configuration"), diags, empty);
         let ctx = self.context("the provider");
         let result = try_diags!(
             guarded("configure", "the provider", self.provider.configure(&ctx, &config, &request.terraform_version)).await,

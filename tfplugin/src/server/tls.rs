@@ -5,10 +5,17 @@
 //! end-entity certificate, so the verifier pins it instead: the presented certificate must be
 //! byte-for-byte the one Terraform gave, and the handshake signature is verified with aws-lc-rs
 //! (which, unlike ring, verifies the ECDSA P-521 signatures Terraform's certificate makes).
+//!
+//! Everything else — the server key, its certificate's signature and the TLS session itself — uses
+//! ring. aws-lc seeds its random generator from CPU jitter entropy on first use, about 30 ms of
+//! CPU before the handshake line could be printed; verifying a signature draws no randomness, so
+//! with ring doing the rest a provider process never pays it (unless it calls AWS over HTTPS).
 
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
+use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyUsagePurpose, PublicKeyData, SigningKey};
+use ring::rand::SystemRandom;
+use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
@@ -25,6 +32,9 @@ pub enum TlsError {
     /// The server certificate could not be made.
     #[error("generating the server certificate")]
     Generate(#[from] rcgen::Error),
+    /// The server key could not be made.
+    #[error("generating the server key")]
+    Key,
     /// rustls refused the configuration.
     #[error("configuring TLS")]
     Config(#[from] rustls::Error),
@@ -37,9 +47,14 @@ pub struct ServerTls {
     pub config: Arc<rustls::ServerConfig>,
 }
 
-/// The crypto provider every TLS object here uses: aws-lc-rs.
+/// The crypto provider the TLS session uses: ring (see the module comment).
 pub fn crypto_provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The algorithms client signatures are verified with: aws-lc-rs, for P-521.
+pub fn verification_algorithms() -> WebPkiSupportedAlgorithms {
+    rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms
 }
 
 /// Builds the server side of AutoMTLS for the client certificate `client_cert_pem`.
@@ -52,12 +67,8 @@ pub fn server_tls(client_cert_pem: &str) -> Result<ServerTls, TlsError> {
         .next()
         .ok_or(TlsError::NoClientCertificate)?;
     let (certificate, key) = generate_certificate()?;
-    let provider = crypto_provider();
-    let verifier = Arc::new(PinnedClientCert {
-        expected: client_cert.into_owned(),
-        algorithms: provider.signature_verification_algorithms,
-    });
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    let verifier = Arc::new(PinnedClientCert { expected: client_cert.into_owned(), algorithms: verification_algorithms() });
+    let mut config = rustls::ServerConfig::builder_with_provider(crypto_provider())
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(verifier)
         .with_single_cert(vec![certificate.clone()], key)?;
@@ -65,12 +76,37 @@ pub fn server_tls(client_cert_pem: &str) -> Result<ServerTls, TlsError> {
     Ok(ServerTls { certificate_der: certificate.to_vec(), config: Arc::new(config) })
 }
 
+/// An ECDSA P-256 key held by ring, signing the certificate for rcgen.
+struct ServerKey {
+    pair: EcdsaKeyPair,
+    rng: SystemRandom,
+}
+
+impl PublicKeyData for ServerKey {
+    fn der_bytes(&self) -> &[u8] {
+        self.pair.public_key().as_ref()
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl SigningKey for ServerKey {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.pair.sign(&self.rng, msg).map(|s| s.as_ref().to_vec()).map_err(|_| rcgen::Error::RemoteKeyError)
+    }
+}
+
 /// A self-signed certificate for `localhost`, shaped like go-plugin's own (CA, server and client use).
 ///
 /// # Errors
 /// When key or certificate generation fails.
 pub fn generate_certificate() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), TlsError> {
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).map_err(|_| TlsError::Key)?;
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).map_err(|_| TlsError::Key)?;
+    let key = ServerKey { pair, rng };
     let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
     params.distinguished_name.push(DnType::CommonName, "localhost");
     params.distinguished_name.push(DnType::OrganizationName, "HashiCorp");
@@ -78,7 +114,7 @@ pub fn generate_certificate() -> Result<(CertificateDer<'static>, PrivateKeyDer<
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment, KeyUsagePurpose::KeyCertSign];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth, ExtendedKeyUsagePurpose::ServerAuth];
     let certificate = params.self_signed(&key)?;
-    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pkcs8.as_ref().to_vec()));
     Ok((certificate.der().clone(), key_der))
 }
 
@@ -147,7 +183,7 @@ mod tests {
 
     #[test]
     fn p521_signatures_are_supported() {
-        let schemes = crypto_provider().signature_verification_algorithms.supported_schemes();
+        let schemes = verification_algorithms().supported_schemes();
         assert!(schemes.contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
     }
 
