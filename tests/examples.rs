@@ -14,11 +14,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use acceptance::{Clients, PROVIDER_HEADER, TfOutput, Workspace, aws, aws_in, create_cluster, repo_root, run, unique};
+use acceptance::{Clients, PROVIDER_HEADER, TfOutput, Workspace, aws, aws_in, create_asg_in, create_cluster, create_cluster_in, create_node_group_in, repo_root, run, unique};
 use autoscale::aws::asg_tags::describe_tags;
 use autoscale::aws::node_groups::{asg_names_of_node_group, find_node_group};
 use autoscale::aws::scheduled_actions::{ScheduledAction, scheduled_actions_of_group};
-use aws_sdk_eks::types::{NodegroupScalingConfig, Taint, TaintEffect};
+use aws_sdk_eks::types::TaintEffect;
 use serde_json::Value as Json;
 
 // ---------------------------------------------------------------------------------------------
@@ -297,75 +297,6 @@ fn wait_until_gone(clients: &Clients, cluster: &str, node_group: &str) {
     }
 }
 
-fn create_cluster_in(clients: &Clients, name: &str) {
-    run(async {
-        clients
-            .eks
-            .create_cluster()
-            .name(name)
-            .role_arn("arn:aws:iam::123456789012:role/eks-cluster")
-            .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-aaaa1111").subnet_ids("subnet-bbbb2222").build())
-            .send()
-            .await
-            .expect("creating a cluster");
-    });
-}
-
-/// A managed node group with `labels` and `taints`, as EKS creates it (the emulator gives it an
-/// Auto Scaling group `eks-<node group>-<uuid>`); returns that group's name.
-fn create_node_group_in(clients: &Clients, cluster: &str, name: &str, labels: &[(&str, &str)], taints: &[(&str, &str, TaintEffect)]) -> String {
-    run(async {
-        let mut request = clients
-            .eks
-            .create_nodegroup()
-            .cluster_name(cluster)
-            .nodegroup_name(name)
-            .node_role("arn:aws:iam::123456789012:role/eks-node")
-            .subnets("subnet-aaaa1111")
-            .scaling_config(NodegroupScalingConfig::builder().min_size(1).max_size(10).desired_size(1).build());
-        for (k, v) in labels {
-            request = request.labels(*k, *v);
-        }
-        for (k, v, effect) in taints {
-            request = request.taints(Taint::builder().key(*k).value(*v).effect(effect.clone()).build());
-        }
-        request.send().await.expect("creating a node group");
-        let mut asgs = asg_names_of_node_group(&clients.eks, cluster, name).await.expect("the node group's Auto Scaling group");
-        assert_eq!(asgs.len(), 1, "{asgs:?}");
-        asgs.remove(0)
-    })
-}
-
-/// Self-managed Auto Scaling groups (one launch configuration for all, as the emulator wants).
-fn create_groups_in(clients: &Clients, names: &[&str]) {
-    run(async {
-        let config = format!("{}-lc", names[0]);
-        clients
-            .autoscaling
-            .create_launch_configuration()
-            .launch_configuration_name(&config)
-            .image_id("ami-12345678")
-            .instance_type("t3.micro")
-            .send()
-            .await
-            .expect("creating a launch configuration");
-        for name in names {
-            clients
-                .autoscaling
-                .create_auto_scaling_group()
-                .auto_scaling_group_name(*name)
-                .launch_configuration_name(&config)
-                .availability_zones(format!("{}a", clients.region))
-                .min_size(0)
-                .max_size(10)
-                .desired_capacity(0)
-                .send()
-                .await
-                .expect("creating an Auto Scaling group");
-        }
-    });
-}
-
 /// The Cluster Autoscaler tags (`k8s.io/cluster-autoscaler/...`) of a group, key → value.
 fn ca_tags(clients: &Clients, group: &str) -> BTreeMap<String, String> {
     let found = run(describe_tags(&clients.autoscaling, &[group.to_string()], None)).expect("describing tags");
@@ -398,7 +329,8 @@ mod checks {
         create_cluster_in(c, "prod");
         // The tainted spot node group the example's comment describes.
         let batch = create_node_group_in(c, "prod", "batch-spot", &[("workload", "batch")], &[("workload", "batch", TaintEffect::NoSchedule)]);
-        create_groups_in(c, &["prod-gpu-a", "prod-gpu-b"]);
+        create_asg_in(c, "prod-gpu-a");
+        create_asg_in(c, "prod-gpu-b");
         ex.apply();
 
         // EKS's discovery pair, plus the node group's label and taint as node-template tags,
@@ -498,7 +430,7 @@ mod checks {
         let c = ex.clients;
         create_cluster_in(c, "staging");
         let staging = create_node_group_in(c, "staging", "general", &[], &[]);
-        create_groups_in(c, &["eks-dev-general-0a1b2c3d"]);
+        create_asg_in(c, "eks-dev-general-0a1b2c3d");
         ex.apply();
 
         // The figures the example's comment gives.
@@ -534,7 +466,7 @@ mod checks {
         let c = ex.clients;
         create_cluster_in(c, "staging");
         let general = create_node_group_in(c, "staging", "general", &[], &[]);
-        create_groups_in(c, &["legacy-web"]);
+        create_asg_in(c, "legacy-web");
         ex.apply();
 
         // Five runs ahead, in order, each 08:00 on a weekday in Paris.

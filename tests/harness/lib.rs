@@ -272,7 +272,11 @@ fn clients_in(region: &str) -> Clients {
 
 /// Creates an EKS cluster directly through the API (clusters are not this provider's business).
 pub fn create_cluster(name: &str) {
-    let clients = aws(); // initialised outside `run`: it runs a future of its own
+    create_cluster_in(aws(), name); // aws() first, outside `run`: it runs a future of its own
+}
+
+/// [`create_cluster`] in the region of `clients` (see [`aws_in`]).
+pub fn create_cluster_in(clients: &Clients, name: &str) {
     run(async {
         clients
             .eks
@@ -289,9 +293,14 @@ pub fn create_cluster(name: &str) {
 /// A plain Auto Scaling group `name` (0–10 instances, one AZ) with a launch configuration of the
 /// same name: the least moto needs to create one.
 pub fn create_asg(name: &str) {
-    let client = aws().autoscaling.clone(); // aws() first, outside `run`: it runs a future of its own
+    create_asg_in(aws(), name);
+}
+
+/// [`create_asg`] in the region of `clients`, in that region's first availability zone.
+pub fn create_asg_in(clients: &Clients, name: &str) {
     run(async {
-        client
+        clients
+            .autoscaling
             .create_launch_configuration()
             .launch_configuration_name(name)
             .image_id("ami-12345678")
@@ -299,11 +308,12 @@ pub fn create_asg(name: &str) {
             .send()
             .await
             .expect("creating the launch configuration");
-        client
+        clients
+            .autoscaling
             .create_auto_scaling_group()
             .auto_scaling_group_name(name)
             .launch_configuration_name(name)
-            .availability_zones("us-east-1a")
+            .availability_zones(format!("{}a", clients.region))
             .min_size(0)
             .max_size(10)
             .desired_capacity(0)
@@ -314,10 +324,14 @@ pub fn create_asg(name: &str) {
 }
 
 /// A managed node group of the existing `cluster`, sized 0–3, with `labels` and `taints` as EKS
-/// spells them; the emulator gives it an Auto Scaling group tagged the way EKS tags one (`eks:*`
-/// and the discovery pair). Returns that group's name.
+/// spells them; the emulator gives it one Auto Scaling group (`eks-<node group>-<uuid>`) tagged
+/// the way EKS tags one (`eks:*` and the discovery pair). Returns that group's name.
 pub fn create_node_group(cluster: &str, name: &str, labels: &[(&str, &str)], taints: &[(&str, &str, aws_sdk_eks::types::TaintEffect)]) -> String {
-    let clients = aws();
+    create_node_group_in(aws(), cluster, name, labels, taints)
+}
+
+/// [`create_node_group`] in the region of `clients`.
+pub fn create_node_group_in(clients: &Clients, cluster: &str, name: &str, labels: &[(&str, &str)], taints: &[(&str, &str, aws_sdk_eks::types::TaintEffect)]) -> String {
     run(async {
         let mut request = clients
             .eks
@@ -335,10 +349,9 @@ pub fn create_node_group(cluster: &str, name: &str, labels: &[(&str, &str)], tai
             request = request.taints(aws_sdk_eks::types::Taint::builder().key(*key).value(*value).effect(effect.clone()).build());
         }
         request.send().await.expect("creating the node group");
-        autoscale::aws::node_groups::asg_names_of_node_group(&clients.eks, cluster, name)
-            .await
-            .expect("the node group's Auto Scaling group")
-            .remove(0)
+        let mut groups = autoscale::aws::node_groups::asg_names_of_node_group(&clients.eks, cluster, name).await.expect("the node group's Auto Scaling group");
+        assert_eq!(groups.len(), 1, "a managed node group has one Auto Scaling group: {groups:?}");
+        groups.remove(0)
     })
 }
 
