@@ -109,14 +109,10 @@ where
     loop {
         // The check itself (an AWS call, retried by the SDK for minutes when the API is down)
         // is raced against the deadline and StopProvider too, not only the naps between checks.
-        let remaining = timeout.saturating_sub(started.elapsed());
-        let outcome = tokio::select! {
-            biased;
-            outcome = check() => outcome,
-            () = cancel.cancelled() => return Err(WaitError::Cancelled { what: what.to_string(), last }),
-            () = tokio::time::sleep(remaining) => {
-                return Err(WaitError::Timeout { what: what.to_string(), waited: started.elapsed(), last });
-            }
+        let outcome = match bounded(what, timeout.saturating_sub(started.elapsed()), cancel, check()).await {
+            Ok(outcome) => outcome,
+            Err(Interrupted::Cancelled { .. }) => return Err(WaitError::Cancelled { what: what.to_string(), last }),
+            Err(Interrupted::TimedOut { .. }) => return Err(WaitError::Timeout { what: what.to_string(), waited: started.elapsed(), last }),
         };
         match outcome {
             Poll::Done(value) => return Ok(value),
