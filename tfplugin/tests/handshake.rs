@@ -436,58 +436,69 @@ async fn sigint_is_ignored() {
     assert_schema(&try_schema(&handshake.addr(), Some(tls)).await.unwrap());
 }
 
+/// The example provider, connected over mTLS and configured to keep its notes in `store`.
+struct NoteProvider {
+    plugin: Plugin,
+    provider: ProviderClient<Channel>,
+    note_type: Type,
+    store: tempfile::TempDir,
+}
+
+impl NoteProvider {
+    async fn configured() -> Self {
+        let client = Identity::generate();
+        let plugin = Plugin::start_for(&client, &[]);
+        let handshake = plugin.handshake();
+        let channel = channel(&handshake.addr(), Some(tls_config(&handshake.server_cert, Some(&client)))).await.unwrap();
+        let mut provider = ProviderClient::new(channel);
+
+        let schema = provider.get_provider_schema(pb::get_provider_schema::Request::default()).await.unwrap().into_inner();
+        let provider_type = block_type(schema.provider.as_ref().unwrap().block.as_ref().unwrap());
+        let note_type = block_type(schema.resource_schemas["example_note"].block.as_ref().unwrap());
+        let store = tempfile::tempdir().unwrap();
+        let config = Value::object([("directory", Value::from(store.path().display().to_string()))]);
+        let configured = provider
+            .configure_provider(pb::configure_provider::Request { terraform_version: "1.0.3".into(), config: dynamic(&config, &provider_type), ..Default::default() })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(errors(&configured.diagnostics), Vec::<String>::new());
+        Self { plugin, provider, note_type, store }
+    }
+}
+
+/// ApplyResourceChange creating the note `name`, whose apply waits `delay_seconds` after writing it.
+fn create_note(note_type: &Type, name: &str, delay_seconds: i64) -> pb::apply_resource_change::Request {
+    let fields = |computed: Value| {
+        Value::object([
+            ("id", computed.clone()),
+            ("name", Value::from(name)),
+            ("content", Value::from("abc")),
+            ("tags", Value::Null),
+            ("length", computed),
+            ("apply_delay_seconds", Value::from(delay_seconds)),
+            ("panic_on_create", Value::Null),
+            ("timeouts", Value::Null),
+        ])
+    };
+    pb::apply_resource_change::Request {
+        type_name: "example_note".into(),
+        prior_state: dynamic(&Value::Null, note_type),
+        planned_state: dynamic(&fields(Value::Unknown), note_type),
+        config: dynamic(&fields(Value::Null), note_type),
+        ..Default::default()
+    }
+}
+
 /// (f) StopProvider cancels a slow apply: it returns soon with a "cancelled" error and the note
 /// it had already written; the provider serves on, and later applies are not cancelled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_provider_cancels_a_slow_apply() {
-    let client = Identity::generate();
-    let plugin = Plugin::start_for(&client, &[]);
-    let handshake = plugin.handshake();
-    let channel = channel(&handshake.addr(), Some(tls_config(&handshake.server_cert, Some(&client)))).await.unwrap();
-    let mut provider = ProviderClient::new(channel);
-
-    let schema = provider.get_provider_schema(pb::get_provider_schema::Request::default()).await.unwrap().into_inner();
-    let provider_type = block_type(schema.provider.as_ref().unwrap().block.as_ref().unwrap());
-    let note_type = block_type(schema.resource_schemas["example_note"].block.as_ref().unwrap());
-
-    let store = tempfile::tempdir().unwrap();
-    let config = Value::object([("directory", Value::from(store.path().display().to_string()))]);
-    let configured = provider
-        .configure_provider(pb::configure_provider::Request {
-            terraform_version: "1.0.3".into(),
-            config: dynamic(&config, &provider_type),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(errors(&configured.diagnostics), Vec::<String>::new());
-
-    let create = |name: &str, delay: i64| {
-        let fields = |computed: Value| {
-            Value::object([
-                ("id", computed.clone()),
-                ("name", Value::from(name)),
-                ("content", Value::from("abc")),
-                ("tags", Value::Null),
-                ("length", computed),
-                ("apply_delay_seconds", Value::from(delay)),
-                ("panic_on_create", Value::Null),
-                ("timeouts", Value::Null),
-            ])
-        };
-        pb::apply_resource_change::Request {
-            type_name: "example_note".into(),
-            prior_state: dynamic(&Value::Null, &note_type),
-            planned_state: dynamic(&fields(Value::Unknown), &note_type),
-            config: dynamic(&fields(Value::Null), &note_type),
-            ..Default::default()
-        }
-    };
+    let NoteProvider { plugin, mut provider, note_type, store } = NoteProvider::configured().await;
 
     let slow = {
         let mut provider = provider.clone();
-        let request = create("slow", 30);
+        let request = create_note(&note_type, "slow", 30);
         tokio::spawn(async move { provider.apply_resource_change(request).await })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -523,7 +534,7 @@ async fn stop_provider_cancels_a_slow_apply() {
     // Still serving, and the stop does not cancel what comes after it.
     let schema = provider.get_provider_schema(pb::get_provider_schema::Request::default()).await.unwrap().into_inner();
     assert_schema(&schema);
-    let after = provider.apply_resource_change(create("after", 0)).await.unwrap().into_inner();
+    let after = provider.apply_resource_change(create_note(&note_type, "after", 0)).await.unwrap().into_inner();
     assert_eq!(errors(&after.diagnostics), Vec::<String>::new());
     let state = Value::from_msgpack(&after.new_state.unwrap().msgpack, &note_type).unwrap();
     assert_eq!(state.get("id").and_then(Value::as_str), Some("after"));
@@ -536,49 +547,11 @@ async fn stop_provider_cancels_a_slow_apply() {
 /// take (6 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_on_one_connection_run_concurrently() {
-    let client = Identity::generate();
-    let plugin = Plugin::start_for(&client, &[]);
-    let handshake = plugin.handshake();
-    let channel = channel(&handshake.addr(), Some(tls_config(&handshake.server_cert, Some(&client)))).await.unwrap();
-    let mut provider = ProviderClient::new(channel);
-
-    let schema = provider.get_provider_schema(pb::get_provider_schema::Request::default()).await.unwrap().into_inner();
-    let provider_type = block_type(schema.provider.as_ref().unwrap().block.as_ref().unwrap());
-    let note_type = block_type(schema.resource_schemas["example_note"].block.as_ref().unwrap());
-    let store = tempfile::tempdir().unwrap();
-    let config = Value::object([("directory", Value::from(store.path().display().to_string()))]);
-    let configured = provider
-        .configure_provider(pb::configure_provider::Request { terraform_version: "1.0.3".into(), config: dynamic(&config, &provider_type), ..Default::default() })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(errors(&configured.diagnostics), Vec::<String>::new());
-
-    let slow_create = |name: &str| {
-        let fields = |computed: Value| {
-            Value::object([
-                ("id", computed.clone()),
-                ("name", Value::from(name)),
-                ("content", Value::from("abc")),
-                ("tags", Value::Null),
-                ("length", computed),
-                ("apply_delay_seconds", Value::from(3)),
-                ("panic_on_create", Value::Null),
-                ("timeouts", Value::Null),
-            ])
-        };
-        pb::apply_resource_change::Request {
-            type_name: "example_note".into(),
-            prior_state: dynamic(&Value::Null, &note_type),
-            planned_state: dynamic(&fields(Value::Unknown), &note_type),
-            config: dynamic(&fields(Value::Null), &note_type),
-            ..Default::default()
-        }
-    };
+    let NoteProvider { plugin, provider, note_type, store } = NoteProvider::configured().await;
     let started = Instant::now();
     let calls = ["one", "two"].map(|name| {
         let mut provider = provider.clone();
-        let request = slow_create(name);
+        let request = create_note(&note_type, name, 3);
         tokio::spawn(async move { provider.apply_resource_change(request).await })
     });
     for call in calls {
