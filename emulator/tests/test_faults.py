@@ -25,21 +25,10 @@ DIED_EXIT_STATUS = 3
 
 @pytest.fixture(scope="module")
 def proxy(emulator: Emulator) -> Any:
-    env = {**os.environ, "PYTHONPATH": str(EMULATOR_DIR)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "autoscale_emulator.faults", "--upstream", emulator.url, "--rate", "0", "--seed", "7"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], 30)
-    line = proc.stdout.readline().decode() if ready else ""
-    assert line.startswith("AWS_ENDPOINT_URL="), line
-    yield line.strip().split("=", 1)[1]
+    proc, url = start_proxy(emulator.url, "--seed", "7")
+    yield url
     proc.terminate()
     proc.wait(timeout=10)
-    proc.stdout.close()
 
 
 def configure(proxy: str, **settings: Any) -> dict[str, Any]:
@@ -147,7 +136,7 @@ def test_bad_settings_are_refused(proxy: str) -> None:
 
 
 def start_proxy(upstream: str, *args: str) -> tuple[subprocess.Popen[bytes], str]:
-    """A proxy of its own (the module's shared one must survive), with extra arguments."""
+    """A proxy of ours in front of `upstream`, faults off, with extra arguments; its address."""
     env = {**os.environ, "PYTHONPATH": str(EMULATOR_DIR)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "autoscale_emulator.faults", "--upstream", upstream, "--rate", "0", *args],
