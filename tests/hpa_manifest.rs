@@ -190,6 +190,49 @@ fn basic_golden_import_and_destroy() {
     assert!(!file.exists(), "destroy left {}", file.display());
 }
 
+/// An empty `behavior {}` is not an absent one in autoscaling/v2: Kubernetes gives it the default
+/// policies in both directions, while an HPA without behavior scales the legacy way. So the
+/// manifest says `behavior: {}`, the JSON holds an empty object, and import reads the block back.
+#[test]
+fn empty_behavior_block_reaches_the_manifest_and_survives_import() {
+    let ws = Workspace::empty();
+    let file = out_dir(&ws).join("web-hpa.yaml");
+    ws.write_config(&format!(
+        r#"
+resource "autoscale_hpa_manifest" "web" {{
+  name         = "web"
+  min_replicas = 1
+  max_replicas = 10
+  output_path  = "{}"
+
+  target {{
+    api_version = "apps/v1"
+    kind        = "Deployment"
+    name        = "web"
+  }}
+
+  metric {{
+    type                = "Resource"
+    name                = "cpu"
+    average_utilization = 60
+  }}
+
+  behavior {{}}
+}}
+"#,
+        file.display()
+    ));
+    ws.apply();
+    let attrs = ws.attrs("autoscale_hpa_manifest.web");
+    let yaml = attrs["yaml"].as_str().unwrap();
+    assert!(yaml.lines().any(|line| line.trim() == "behavior: {}"), "the empty behavior is missing from the manifest:\n{yaml}");
+    let json: serde_json::Value = serde_json::from_str(attrs["json"].as_str().unwrap()).unwrap();
+    assert_eq!(json["spec"]["behavior"], serde_json::json!({}), "{json}");
+    ws.assert_no_changes();
+    ws.assert_import_verifies("autoscale_hpa_manifest.web", file.to_str().unwrap(), &[]);
+    ws.destroy();
+}
+
 #[test]
 fn edited_or_deleted_file_is_drift_and_apply_restores_it() {
     let ws = Workspace::empty();
