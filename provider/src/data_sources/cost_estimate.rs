@@ -302,6 +302,15 @@ fn is_set(config: &Value, field: &str) -> bool {
     }
 }
 
+/// Where a capacity form is written: the attribute, or the first `window` block (Terraform
+/// quotes a block's line only for a path to one of its elements).
+fn form_path(form: &str) -> AttributePath {
+    match form {
+        "window" => AttributePath::root("window").index(0),
+        other => AttributePath::root(other),
+    }
+}
+
 /// What can be checked before any price is asked for; each problem at its attribute.
 fn check_inputs(config: &Value, diags: &mut Diagnostics) {
     let given: Vec<&str> = USAGE_FORMS.iter().copied().filter(|f| is_set(config, f)).collect();
@@ -313,14 +322,15 @@ fn check_inputs(config: &Value, diags: &mut Diagnostics) {
         ),
         [_] => {}
         [_, second, ..] => diags.error_at(
-            AttributePath::root(*second),
+            // An attribute rather than a block: Terraform quotes an attribute's line.
+            AttributePath::root(given.iter().rev().find(|f| **f != "window").copied().unwrap_or(second)),
             "Capacity given twice",
             format!("{} are different ways of giving the capacity; give one.", given.join(" and ")),
         ),
     }
     let has_off_hours = is_set(config, "off_hours");
     if is_set(config, "window") && !has_off_hours {
-        diags.error_at(AttributePath::root("window"), "off_hours missing", "A schedule needs an off_hours block with the desired_capacity outside the windows.");
+        diags.error_at(form_path("window"), "off_hours missing", "A schedule needs an off_hours block with the desired_capacity outside the windows.");
     }
     if has_off_hours && !is_set(config, "window") {
         diags.error_at(AttributePath::root("off_hours"), "window missing", "off_hours is the capacity outside the windows: add at least one window block, or give node_count instead.");
@@ -601,7 +611,7 @@ mod tests {
         assert!(paths(&config(&[types(&["m5.large"]), ("node_count", Value::from(3))])).is_empty());
         assert_eq!(paths(&config(&[types(&["m5.large"]), ("node_count", Value::from(3)), ("weekly_instance_hours", Value::from(100))])), vec!["weekly_instance_hours"]);
         let schedule = [types(&["m5.large"]), ("window", Value::List(vec![window("MON-FRI", "08:00", "18:00", 5)]))];
-        assert_eq!(paths(&config(&schedule)), vec!["window"]);
+        assert_eq!(paths(&config(&schedule)), vec!["window[0]"]);
         let mut with_off = schedule.to_vec();
         with_off.push(("off_hours", Value::object([("desired_capacity", Value::from(1))])));
         assert!(paths(&config(&with_off)).is_empty());
