@@ -294,6 +294,7 @@ impl DataSource for CostEstimate {
 // Checks of the configuration (plan time, unknown values allowed)
 // ---------------------------------------------------------------------------------------------
 
+/// Whether an argument may be set: known and not null (or an empty block list), or unknown.
 fn is_set(config: &Value, field: &str) -> bool {
     match config.get(field) {
         None | Some(Value::Null) => false,
@@ -302,8 +303,13 @@ fn is_set(config: &Value, field: &str) -> bool {
     }
 }
 
-/// Where a capacity form is written: the attribute, or the first `window` block (Terraform
-/// quotes a block's line only for a path to one of its elements).
+/// Whether an argument is set for certain (an unknown value may turn out null at apply, as
+/// with `var.x == null ? null : ...` in a module).
+fn is_known_set(config: &Value, field: &str) -> bool {
+    is_set(config, field) && config.get(field).is_some_and(Value::is_known)
+}
+
+/// Where a capacity form is written: the attribute, or the first `window` block.
 fn form_path(form: &str) -> AttributePath {
     match form {
         "window" => AttributePath::root("window").index(0),
@@ -313,8 +319,10 @@ fn form_path(form: &str) -> AttributePath {
 
 /// What can be checked before any price is asked for; each problem at its attribute.
 fn check_inputs(config: &Value, diags: &mut Diagnostics) {
-    let given: Vec<&str> = USAGE_FORMS.iter().copied().filter(|f| is_set(config, f)).collect();
+    let given: Vec<&str> = USAGE_FORMS.iter().copied().filter(|f| is_known_set(config, f)).collect();
+    let maybe = USAGE_FORMS.iter().any(|f| is_set(config, f));
     match given.as_slice() {
+        [] if maybe => {}
         [] => diags.error_at(
             AttributePath::root("node_count"),
             "Capacity missing",
@@ -329,10 +337,10 @@ fn check_inputs(config: &Value, diags: &mut Diagnostics) {
         ),
     }
     let has_off_hours = is_set(config, "off_hours");
-    if is_set(config, "window") && !has_off_hours {
+    if is_known_set(config, "window") && !has_off_hours {
         diags.error_at(form_path("window"), "off_hours missing", "A schedule needs an off_hours block with the desired_capacity outside the windows.");
     }
-    if has_off_hours && !is_set(config, "window") {
+    if is_known_set(config, "off_hours") && !is_set(config, "window") {
         diags.error_at(AttributePath::root("off_hours"), "window missing", "off_hours is the capacity outside the windows: add at least one window block, or give node_count instead.");
     }
     if is_set(config, "window") && has_off_hours {
@@ -345,7 +353,8 @@ fn check_inputs(config: &Value, diags: &mut Diagnostics) {
         diags.extend(parse);
     }
     let node_group = ["cluster_name", "node_group_name"].map(|f| is_set(config, f));
-    if node_group[0] != node_group[1] {
+    let known_node_group = ["cluster_name", "node_group_name"].map(|f| is_known_set(config, f) || config.get(f).is_some_and(Value::is_null));
+    if node_group[0] != node_group[1] && known_node_group[0] && known_node_group[1] {
         let missing = if node_group[0] { "node_group_name" } else { "cluster_name" };
         diags.error_at(AttributePath::root(missing), "Node group incomplete", "cluster_name and node_group_name name the node group together: set both, or give instance_types instead.");
     }
@@ -652,6 +661,9 @@ mod tests {
         assert!(paths(&cfg).is_empty());
         // Unknown values (known only at apply) are not reported missing.
         let cfg = config(&[("instance_types", Value::Unknown), ("node_count", Value::Unknown)]);
+        assert!(paths(&cfg).is_empty());
+        // A module's `cond ? null : x` for each form: unknown until apply, so not "given twice".
+        let cfg = config(&[types(&["m5.large"]), ("node_count", Value::Unknown), ("weekly_instance_hours", Value::Unknown)]);
         assert!(paths(&cfg).is_empty());
     }
 
