@@ -39,7 +39,7 @@ output "cost" {
       batch   = data.autoscale_cost_estimate.batch
       staging = data.autoscale_cost_estimate.staging
       dev     = data.autoscale_cost_estimate.dev
-    } : name => {
+      } : name => {
       monthly_cost                  = estimate.monthly_cost
       monthly_on_demand_static_cost = estimate.monthly_on_demand_static_cost
       savings_percent               = estimate.savings_vs_on_demand_static_percent

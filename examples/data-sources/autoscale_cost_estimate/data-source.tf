@@ -46,8 +46,8 @@ output "monthly_cost" {
 
 output "savings_percent" {
   value = {
-    batch_spot       = data.autoscale_cost_estimate.batch.savings_vs_on_demand_static_percent # Spot against On-Demand
-    staging_schedule = data.autoscale_cost_estimate.staging.savings_vs_baseline_percent       # 56.19
+    batch_spot       = data.autoscale_cost_estimate.batch.savings_vs_on_demand_static_percent       # Spot against On-Demand
+    staging_schedule = data.autoscale_cost_estimate.staging.savings_vs_baseline_percent             # 56.19
     seed_spot        = data.autoscale_cost_estimate.seed_prices.savings_vs_on_demand_static_percent # 80
   }
 }
