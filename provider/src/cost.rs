@@ -381,19 +381,34 @@ mod tests {
     /// is every group at its peak, On-Demand, all week; prices $0.50 / $0.10.
     #[test]
     fn seed_total_savings_for_the_documented_mix_fall_in_thirty_to_forty_percent() {
-        let groups = [
-            (CapacityType::OnDemand, WeeklyUsage::Constant(10.0)),
-            (CapacityType::OnDemand, office_hours(5, 1)),
-            (CapacityType::OnDemand, office_hours(3, 0)),
-            (CapacityType::Spot, WeeklyUsage::Constant(4.0)),
-        ];
-        let estimates: Vec<Estimate> = groups.iter().map(|(c, u)| estimate(&seed_type(), *c, u, None).unwrap()).collect();
-        let cost: f64 = estimates.iter().map(|e| e.weekly_cost).sum();
-        let static_cost: f64 = estimates.iter().map(|e| e.weekly_on_demand_static_cost.unwrap()).sum();
-        assert_eq!(round(cost, 2), 1166.2);
-        assert_eq!(round(static_cost, 2), 1848.0);
-        let total = savings_percent(cost, static_cost).unwrap();
-        assert_eq!(round(total, 2), 36.89);
+        let fleet = |production_nodes: f64| {
+            let groups = [
+                (CapacityType::OnDemand, WeeklyUsage::Constant(production_nodes)),
+                (CapacityType::OnDemand, office_hours(5, 1)),
+                (CapacityType::OnDemand, office_hours(3, 0)),
+                (CapacityType::Spot, WeeklyUsage::Constant(4.0)),
+            ];
+            let estimates: Vec<Estimate> = groups.iter().map(|(c, u)| estimate(&seed_type(), *c, u, None).unwrap()).collect();
+            let cost: f64 = estimates.iter().map(|e| e.weekly_cost).sum();
+            let static_cost: f64 = estimates.iter().map(|e| e.weekly_on_demand_static_cost.unwrap()).sum();
+            (round(cost, 2), round(static_cost, 2), savings_percent(cost, static_cost).unwrap())
+        };
+        let (cost, static_cost, total) = fleet(10.0);
+        assert_eq!((cost, static_cost, round(total, 2)), (1166.2, 1848.0, 36.89));
         assert!((30.0..=40.0).contains(&total));
+        // The claim is about the mix: twice the static production group and it no longer holds.
+        let (cost, static_cost, total) = fleet(20.0);
+        assert_eq!((cost, static_cost, round(total, 2)), (2006.2, 2688.0, 25.36));
+        assert!(!(30.0..=40.0).contains(&total));
+    }
+
+    /// docs/guides/cost.md states the figures these tests compute.
+    #[test]
+    fn the_cost_guide_shows_the_computed_figures() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/guides/cost.md");
+        let guide = std::fs::read_to_string(&path).unwrap();
+        for figure in ["**80.00**", "**56.19**", "**70.24**", "**$1166.20**", "**$1848.00**", "**36.89 %**", "25.36 %", "$2006.20", "$2688.00", "368 instance-hours", "150 instance-hours"] {
+            assert!(guide.contains(figure), "{} does not show {figure}", path.display());
+        }
     }
 }
