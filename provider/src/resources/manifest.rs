@@ -63,6 +63,14 @@ pub trait ManifestKind: Send + Sync + 'static {
     /// A sentence saying why the text is not such a manifest.
     fn flatten(content: &str) -> Result<Value, String>;
 
+    /// Upgrades stored state JSON of an older schema version to the current one.
+    ///
+    /// # Errors
+    /// When there is no upgrader for `from_version`.
+    fn upgrade_state(from_version: i64, _json: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        Err(Diagnostic::error("Unsupported state version", format!("{} has no upgrader for stored state of schema version {from_version}.", Self::TYPE_NAME)).into())
+    }
+
     /// Plan-time checks of the spec beyond its own rules (e.g. against another resource's output).
     fn check_spec(_planned: &Value, _spec: &Self::Spec) -> Diagnostics {
         Diagnostics::new()
@@ -212,6 +220,10 @@ impl<K: ManifestKind> Resource for Manifest<K> {
             Some(path) => remove_file(Path::new(path)).map_err(|e| e.diagnostic()).err().map(Diagnostics::from).unwrap_or_default(),
             None => Diagnostics::new(),
         }
+    }
+
+    fn upgrade_state(&self, from_version: i64, json: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        K::upgrade_state(from_version, json)
     }
 
     /// Imports from a manifest file: the id is its path, which becomes `output_path`.
