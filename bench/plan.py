@@ -12,6 +12,12 @@ state per resource has as many bytes as ours (a multi-line string, as the manife
 Terraform core spends on the size of the state and plan alone, separated from what our SDK and
 resource spend per call (ours / equal-state floor).
 
+A fifth, the equal-shape floor, is tfplugin's `example_shaped` serving our resource's very schema
+(from `terraform providers schema -json`) with the same configuration, its computed attributes
+filled at plan time with the values ours computes for one resource, and no work behind it: what
+Terraform core spends on our schema's shape (attributes, nested blocks) and values, separated
+from what our provider spends (ours / equal-shape floor).
+
 After the timed runs, the largest N is planned and applied once more with TFPLUGIN_PROFILE set:
 one line per provider RPC with the time spent decoding, planning, in the resource and encoding,
 summed per RPC (the "profile" line of the output).
@@ -42,7 +48,7 @@ import time
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 STEPS = os.environ.get("BENCH_STEPS", "plan,apply,refresh").split(",")
 PARALLELISM = [int(p) for p in os.environ.get("BENCH_PARALLELISM", "10,50").split(",")]
-SIDES = ("ours", "floor", "equal", "null")
+SIDES = ("ours", "floor", "equal", "shaped", "null")
 
 
 def our_config(n: int) -> str:
@@ -106,6 +112,28 @@ def equal_config(n: int, directory: pathlib.Path, pad: str) -> str:
         'triggers = {{ name = "api-${{count.index}}" }}'.format(),
         'triggers = { name = "api-${count.index}", pad = local.pad }',
     ) + f"locals {{\n  pad = {json.dumps(pad)}\n}}\n"
+
+
+def shaped_config(n: int, directory: pathlib.Path) -> str:
+    provider = f'provider "example" {{\n  directory = "{directory}"\n}}'
+    return (our_config(n).replace('autoscale = {{ source = "autoscale/autoscale" }}'.format(), 'example = { source = "tfplugin/example" }')
+            .replace('provider "autoscale" {\n  region = "us-east-1"\n}', provider)
+            .replace('resource "autoscale_hpa_manifest"', 'resource "example_shaped"'))
+
+
+def shape_file(terraform: str, env: dict, work: pathlib.Path, path: pathlib.Path) -> None:
+    """Our resource's schema and the computed values of one applied resource, for `example_shaped`."""
+    scratch = pathlib.Path(tempfile.mkdtemp(dir=work))
+    (scratch / "main.tf").write_text(our_config(1))
+    schemas = json.loads(subprocess.run([terraform, "providers", "schema", "-json"], cwd=scratch, env=env, check=True,
+                                        capture_output=True).stdout)
+    block = next(iter(schemas["provider_schemas"].values()))["resource_schemas"]["autoscale_hpa_manifest"]["block"]
+    subprocess.run([terraform, "apply", "-auto-approve", "-input=false", "-no-color"], cwd=scratch, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    applied = instance_attributes(scratch / "terraform.tfstate")
+    computed = {name: applied[name] for name, attribute in block["attributes"].items()
+                if attribute.get("computed") and applied.get(name) is not None}
+    path.write_text(json.dumps({"block": block, "computed": computed}))
 
 
 def instance_attributes(state_file: pathlib.Path) -> dict:
@@ -277,7 +305,8 @@ def main() -> None:
                 "AWS_SECRET_ACCESS_KEY": "bench", "AWS_EC2_METADATA_DISABLED": "true"}
     # The null provider runs from the mirror under its release file name.
     binaries = {"ours": "terraform-provider-autoscale", "floor": "terraform-provider-example",
-                "equal": "terraform-provider-example", "null": "terraform-provider-null_v2.1.2_x4"}
+                "equal": "terraform-provider-example", "shaped": "terraform-provider-example",
+                "null": "terraform-provider-null_v2.1.2_x4"}
     # The equal-state floor's padding, from one resource of each applied once.
     ours_env = {**base_env, "TF_CLI_CONFIG_FILE": str(ours_rc)}
     floor_env = {**base_env, "TF_CLI_CONFIG_FILE": str(floor_rc)}
@@ -285,6 +314,10 @@ def main() -> None:
     floor_bytes = state_bytes(terraform, equal_config(1, work / "pad-store", ""), floor_env, work)
     pad = padding(ours_bytes, floor_bytes)
     equal_bytes = state_bytes(terraform, equal_config(1, work / "pad-store-2", pad), floor_env, work)
+    shape = work / "shape.json"
+    shape_file(terraform, ours_env, work, shape)
+    shaped_env = {**floor_env, "EXAMPLE_SHAPE": str(shape)}
+    shaped_bytes = state_bytes(terraform, shaped_config(1, work / "shaped-store"), shaped_env, work)
     results = []
     try:
         for n in counts:
@@ -294,8 +327,9 @@ def main() -> None:
             (dirs["ours"] / "main.tf").write_text(our_config(n))
             (dirs["floor"] / "main.tf").write_text(floor_config(n, work / f"floor-store-{n}"))
             (dirs["equal"] / "main.tf").write_text(equal_config(n, work / f"equal-store-{n}", pad))
+            (dirs["shaped"] / "main.tf").write_text(shaped_config(n, work / f"shaped-store-{n}"))
             (dirs["null"] / "main.tf").write_text(null_config(n))
-            envs = {"ours": ours_env, "floor": floor_env, "equal": {**base_env, "TF_CLI_CONFIG_FILE": str(equal_rc)},
+            envs = {"shaped": shaped_env, "ours": ours_env, "floor": floor_env, "equal": {**base_env, "TF_CLI_CONFIG_FILE": str(equal_rc)},
                     "null": {**base_env, "TF_CLI_CONFIG_FILE": str(null_rc)}}
             subprocess.run([terraform, "init", "-input=false"], cwd=dirs["null"], env=envs["null"], check=True,
                            stdout=subprocess.DEVNULL)
@@ -303,7 +337,8 @@ def main() -> None:
             for parallelism in PARALLELISM:
                 flags = ["-input=false", "-no-color", f"-parallelism={parallelism}"]
                 row: dict = {"resources": n, "parallelism": parallelism,
-                             "state_bytes": {"ours": ours_bytes, "floor": floor_bytes, "equal": equal_bytes}}
+                             "state_bytes": {"ours": ours_bytes, "floor": floor_bytes, "equal": equal_bytes,
+                                             "shaped": shaped_bytes}}
                 times: dict = {name: {step: [] for step in STEPS} for name in SIDES}
                 for _, cwd, _ in sides:
                     for path in cwd.glob("terraform.tfstate*"):
@@ -332,12 +367,14 @@ def main() -> None:
                         row[name]["peak_rss_mb_during_plan"] = round(monitor.peak_kb / 1024, 1)
                         row[name]["peak_anon_mb_during_plan"] = round(monitor.peak_anon_kb / 1024, 1)
                 for step in STEPS:
-                    ours, floor, equal, null = (row[side][f"{step}_s"] for side in SIDES)
+                    ours, floor, equal, shaped, null = (row[side][f"{step}_s"] for side in SIDES)
                     row[f"{step}_ratio"] = round(ours / null, 3)
                     row[f"{step}_floor_ratio"] = round(floor / null, 3)
                     row[f"{step}_ours_to_floor"] = round(ours / floor, 3)
                     row[f"{step}_equal_to_floor"] = round(equal / floor, 3)
                     row[f"{step}_ours_to_equal"] = round(ours / equal, 3)
+                    row[f"{step}_shaped_to_floor"] = round(shaped / floor, 3)
+                    row[f"{step}_ours_to_shaped"] = round(ours / shaped, 3)
                 print(json.dumps(row), flush=True)
                 results.append(row)
         if os.environ.get("BENCH_PROFILE", "1") == "1":
