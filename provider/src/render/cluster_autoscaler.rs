@@ -223,13 +223,16 @@ fn extra_arg_problem(flag: &str, value: Option<&str>, image: &str) -> Option<Str
             "the Role lets the autoscaler update only the ConfigMap named cluster-autoscaler-status, so writing its status would be forbidden: leave it out.".into(),
         ),
         (PROVISIONING_REQUESTS_FLAG, Some(v)) if go_bool(v).is_none() => Some(format!("{v:?} is not a boolean: write {PROVISIONING_REQUESTS_FLAG} or {PROVISIONING_REQUESTS_FLAG}=false.")),
-        (PROVISIONING_REQUESTS_FLAG, _) if image_minor(image).is_some_and(|minor| minor < 30) => Some(format!(
-            "Cluster Autoscaler 1.{} has no {PROVISIONING_REQUESTS_FLAG} flag (it came with 1.30) and would exit on it.",
-            image_minor(image).unwrap_or_default()
-        )),
-        _ => None,
+        _ => {
+            let (minor, since) = (image_minor(image)?, FLAGS_SINCE.iter().find(|(f, _)| *f == flag)?.1);
+            (minor < since).then(|| format!("Cluster Autoscaler 1.{minor} has no {flag} flag (it came with 1.{since}) and would exit on it."))
+        }
     }
 }
+
+/// Flags of the table in docs/design/cluster-autoscaler-flags.md that older releases lack, with
+/// the first minor that has them; an unknown flag makes the autoscaler exit at start.
+const FLAGS_SINCE: [(&str, u32); 2] = [(PROVISIONING_REQUESTS_FLAG, 30), ("--enable-dynamic-resource-allocation", 32)];
 
 /// The argument setting a typed flag.
 fn typed_argument(flag: &str) -> &str {
@@ -614,6 +617,7 @@ mod tests {
     #[test]
     fn extra_args_the_manifest_cannot_serve_are_refused_with_the_reason() {
         let mut ca = seed();
+        ca.image = image_for("1.33").unwrap_or_default();
         ca.extra_args = vec![
             "--new-pod-scale-up-delay=30s".into(),
             "--address=:9090".into(),
@@ -638,6 +642,12 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].message.contains("1.29 has no --enable-provisioning-requests"), "{}", found[0].message);
         ca.image = image_for("1.30").unwrap_or_default();
+        assert_eq!(validate(&ca), []);
+        ca.image = image_for("1.31").unwrap_or_default();
+        ca.extra_args = vec!["--enable-dynamic-resource-allocation=true".into()];
+        assert!(validate(&ca).first().is_some_and(|v| v.message.contains("1.31 has no --enable-dynamic-resource-allocation flag (it came with 1.32)")), "{:?}", validate(&ca));
+        // An image whose tag names no release is not second-guessed.
+        ca.image = "registry.example/cluster-autoscaler@sha256:0123".into();
         assert_eq!(validate(&ca), []);
     }
 

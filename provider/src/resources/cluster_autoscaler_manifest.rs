@@ -105,7 +105,8 @@ pub fn schema() -> Schema {
             "More flags, each written `--flag` or `--flag=value`, e.g. `--new-pod-scale-up-delay=30s`. Refused at plan: flags with a typed argument \
              (`--namespace` included), `--address` (the probe and metrics port are 8085), `--status-config-map-name`, `--leader-elect-resource-name` \
              and `--leader-elect-resource-lock` with other values than their defaults (the RBAC names those objects), and \
-             `--enable-provisioning-requests` on 1.29. With `--enable-provisioning-requests` the ClusterRole also grants reading PodTemplates and \
+             flags the release in `image` does not have (`--enable-provisioning-requests` before 1.30, \
+             `--enable-dynamic-resource-allocation` before 1.32). With `--enable-provisioning-requests` the ClusterRole also grants reading PodTemplates and \
              ProvisioningRequests, deleting ProvisioningRequests and updating their status (the ProvisioningRequest CRD must be installed).",
         ))
         .attribute(Attribute::string("output_path").optional().description(
