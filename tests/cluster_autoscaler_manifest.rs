@@ -177,6 +177,8 @@ fn namespace_reaches_the_flag_and_every_namespaced_object() {
     let yaml = std::fs::read_to_string(&file).unwrap();
     assert!(yaml.contains("- --enable-provisioning-requests\n"), "{yaml}");
     assert!(grants_provisioning_requests(&yaml), "{yaml}");
+    // Kept as a golden so that tests/manifests_kubernetes_validate.rs checks this variant too.
+    assert_golden("cluster-autoscaler-autoscaling-provisioning-requests.yaml", &yaml);
     ws.assert_no_changes();
     ws.destroy();
     assert!(!file.exists());
