@@ -152,6 +152,18 @@ fn release(binary: &Path, out: &Path) {
     assert!(status.success(), "scripts/release.sh failed");
 }
 
+/// A reader with `main_tf` who followed the filesystem mirror recipe up to its commands: a
+/// release of the built provider in `dist` (kept alive by the caller) and the CLI configuration
+/// saved. Returns the release directory, the reader and the commands to run.
+fn mirror_reader(main_tf: &str) -> (tempfile::TempDir, Reader, String) {
+    let dist = tempfile::tempdir().expect("temp dir");
+    release(&provider_dir().join("terraform-provider-autoscale"), dist.path());
+    let reader = Reader::new(main_tf);
+    let commands = recipe("mirror-commands");
+    reader.save_in_home(&exported_cli_config(&commands), &cli_config("mirror-cli-config", "dist/mirror", &dist.path().join("mirror")));
+    (dist, reader, commands)
+}
+
 /// The plan of the README's first configuration, whatever the install recipe.
 fn assert_first_plan(text: &str) {
     assert!(text.contains("Plan: 1 to add, 0 to change, 0 to destroy."), "{text}");
@@ -175,12 +187,7 @@ fn dev_overrides_recipe_plans_with_no_init() {
 
 #[test]
 fn filesystem_mirror_recipe_inits_records_the_hash_and_plans() {
-    let dist = tempfile::tempdir().expect("temp dir");
-    release(&provider_dir().join("terraform-provider-autoscale"), dist.path());
-    let reader = Reader::new(&recipe("first-plan"));
-    let commands = recipe("mirror-commands");
-    reader.save_in_home(&exported_cli_config(&commands), &cli_config("mirror-cli-config", "dist/mirror", &dist.path().join("mirror")));
-
+    let (dist, reader, commands) = mirror_reader(&recipe("first-plan"));
     let (code, text) = reader.run(&commands);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains(&format!("Installed autoscale/autoscale v{VERSION} (unauthenticated)")), "{text}");
@@ -219,11 +226,7 @@ fn registry_recipe_block_selects_this_release() {
     let end = start + first_plan[start..].find("\n}\n").expect("the terraform block ends") + 3;
     let main_tf = format!("{}{}{}", &first_plan[..start], registry_block, &first_plan[end..]);
 
-    let dist = tempfile::tempdir().expect("temp dir");
-    release(&provider_dir().join("terraform-provider-autoscale"), dist.path());
-    let reader = Reader::new(&main_tf);
-    let commands = recipe("mirror-commands");
-    reader.save_in_home(&exported_cli_config(&commands), &cli_config("mirror-cli-config", "dist/mirror", &dist.path().join("mirror")));
+    let (_dist, reader, commands) = mirror_reader(&main_tf);
     let (code, text) = reader.run(&commands);
     assert_eq!(code, 0, "{main_tf}\n{text}");
     assert!(text.contains(&format!("Installed autoscale/autoscale v{VERSION}")), "{text}");
