@@ -183,6 +183,15 @@ fn dev_overrides_recipe_plans_with_no_init() {
     assert!(text.contains("Provider development overrides are in effect"), "{text}");
     assert_first_plan(&text);
     assert!(!reader.config_dir().join(".terraform").exists(), "nothing was installed: the override needs no init");
+
+    // "Modules ... come with `terraform get`": the same configuration as a local module.
+    let module_dir = reader.config_dir().join("modules/first-plan");
+    std::fs::create_dir_all(&module_dir).expect("module dir");
+    std::fs::rename(reader.config_dir().join("main.tf"), module_dir.join("main.tf")).expect("moving main.tf into the module");
+    reader.write_main_tf("module \"first_plan\" {\n  source = \"./modules/first-plan\"\n}\n");
+    let (code, text) = reader.run(&format!("terraform get\n{commands}"));
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("Plan: 1 to add, 0 to change, 0 to destroy."), "{text}");
 }
 
 #[test]
