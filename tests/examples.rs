@@ -577,7 +577,7 @@ fn quickstart_applies_plans_empty_and_destroys() {
     std::fs::write(ws.path().join("terraform.tfvars"), format!("cluster_name = \"{cluster}\"\n")).unwrap();
 
     let applied = ws.apply();
-    // The seed's c5n.xlarge is flagged, not refused.
+    // The reference rollout's c5n.xlarge is flagged, not refused.
     assert!(applied.text().contains("c5n.xlarge has 4 vCPU and 10.5 GiB"), "{}", applied.text());
     ws.assert_no_changes();
 
@@ -595,11 +595,13 @@ fn quickstart_applies_plans_empty_and_destroys() {
     assert_eq!(tags["k8s.io/cluster-autoscaler/node-template/label/workload"], "batch");
     assert_eq!(tags["k8s.io/cluster-autoscaler/node-template/label/cost-optimization"], "spot");
     assert_eq!(tags["k8s.io/cluster-autoscaler/node-template/taint/workload"], "batch:NoSchedule");
-    // The seed's API HPA doubles 6 → 12 → 24 → 48 (4 pods, then 100 % per 15 s) and the one-minute
-    // spike ends before it asks for 50: the expectation is a warning, the plan shows it.
+    // The API HPA doubles 6 → 12 → 24 → 48 (4 pods, then 100 % per 15 s) and the one-minute spike
+    // ends before it asks for 50: the expectation is a warning, the plan shows it, and the outputs
+    // say "not reached" where the simulation has null.
     let spike = value("api_spike");
     assert_eq!(spike["peak_replicas"], 48, "{spike}");
-    assert_eq!(spike["time_to_max"], Json::Null, "{spike}");
+    assert_eq!(spike["time_to_max"], "not reached in the simulated 300 s", "{spike}");
+    assert_eq!(spike["time_to_max_ready"], "not reached in the simulated 300 s", "{spike}");
     assert!(applied.text().contains("does not reach 50 ready pods within 120 s"), "{}", applied.text());
 
     // The manifests are on disk, where the outputs say.

@@ -192,7 +192,7 @@ fn number(value: f64) -> Value {
 pub fn scenario_arguments(block: Block) -> Block {
     block
         .attribute(Attribute::string("profile").optional().validator(validate::one_of(NAMED_PROFILES)).description(
-            "A named load profile from the seed's load tests (all in requests per second): `sustained` — 1000 req/s for 10 minutes; \
+            "A named load profile (all in requests per second): `sustained` — 1000 req/s for 10 minutes; \
              `spike` — 100 req/s for 2 minutes, 10 000 req/s for 1 minute (from t = 120 s), 100 req/s for 2 minutes; `ramp` — \
              500 req/s rising by 500 each minute to 5000 req/s in the tenth. Give this or `step` blocks.",
         ))

@@ -1,7 +1,7 @@
 //! The seed's API and worker HPAs run through its scenarios, beside what the seed claims. The
 //! table in docs/design/simulation.md (between the `seed-results` markers) is this module's
 //! output: `the_design_doc_shows_what_the_code_computes` fails when they differ, and
-//! `cargo test -p terraform-provider-autoscale write_seed_results -- --ignored` rewrites it.
+//! `cargo test -p terraform-provider-autoscale write_reference_results -- --ignored` rewrites it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
@@ -219,7 +219,7 @@ fn rows() -> Vec<Row> {
 
 /// The comparison as a Markdown table.
 fn table() -> String {
-    let mut out = String::from("| HPA | scenario | set-up | the seed claims | simulated |\n|---|---|---|---|---|\n");
+    let mut out = String::from("| HPA | scenario | set-up | the rollout report claims | simulated |\n|---|---|---|---|---|\n");
     for row in rows() {
         out.push_str(&format!("| {} | {} | {} | {} | {} |\n", row.hpa, row.scenario, row.setup, row.claim, row.simulated));
     }
@@ -246,13 +246,13 @@ fn the_design_doc_shows_what_the_code_computes() {
     assert_eq!(
         &doc[start..end],
         table(),
-        "docs/design/simulation.md is stale: run `cargo test -p terraform-provider-autoscale write_seed_results -- --ignored` and review the diff"
+        "docs/design/simulation.md is stale: run `cargo test -p terraform-provider-autoscale write_reference_results -- --ignored` and review the diff"
     );
 }
 
 #[test]
 #[ignore = "rewrites docs/design/simulation.md; run by hand after changing the simulator"]
-fn write_seed_results_into_the_design_doc() {
+fn write_reference_results_into_the_design_doc() {
     let path = doc_path();
     let doc = std::fs::read_to_string(&path).expect("docs/design/simulation.md");
     let (start, end) = doc_block(&doc);
@@ -261,7 +261,7 @@ fn write_seed_results_into_the_design_doc() {
 }
 
 #[test]
-fn headline_the_seed_api_hpa_peaks_at_48_in_the_spike() {
+fn headline_the_reference_api_hpa_peaks_at_48_in_the_spike() {
     // Recomputed apart from the table: the spike [120 s, 180 s) holds the syncs at 120, 135, 150
     // and 165 s: 2 → 6 → 12 → 24 → 48, and the seed's "< 2 minutes to 50 pods" never happens.
     let api = Hpa::from_yaml(API_HPA).unwrap();
@@ -296,7 +296,7 @@ fn with_nine_nodes_of_headroom_48_pods_are_ready_75_s_into_the_spike() {
 }
 
 #[test]
-fn headline_the_seed_worker_takes_twenty_pods_to_fifty_in_one_sync() {
+fn headline_the_reference_worker_takes_twenty_pods_to_fifty_in_one_sync() {
     let worker = Hpa::from_yaml(WORKER_HPA).unwrap();
     let load = LoadProfile::new(vec![LoadStep { duration_seconds: 60, demand: Demand::queue_depth(5000.0) }]);
     let sim = simulate(&Scenario::new(worker, load).initial_replicas(20)).unwrap();
