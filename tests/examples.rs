@@ -53,6 +53,7 @@ example_tests! {
     scheduled_action: "resources/autoscale_scheduled_action" in "us-west-2";
     spot_node_group: "resources/autoscale_spot_node_group" in "us-east-2";
     hpa_simulation: "data-sources/autoscale_hpa_simulation" in "ap-southeast-2";
+    karpenter_node_pool_manifest: "resources/autoscale_karpenter_node_pool_manifest" in "ca-central-1";
 }
 
 /// Every folder under examples/ holding Terraform files, relative to examples/, sorted.
@@ -396,6 +397,27 @@ mod checks {
         assert!(!ex.ws.path().join("manifests/cluster-autoscaler.yaml").exists(), "destroy leaves the manifest");
     }
 
+    pub fn karpenter_node_pool_manifest(ex: &Example) {
+        ex.apply();
+        let yaml = ex.file("manifests/karpenter-batch.yaml");
+        for needle in [
+            "kind: EC2NodeClass",
+            "kind: NodePool",
+            r#"{"alias": "al2023@v20240807"}"#,
+            r#"{"tags": {"karpenter.sh/discovery": "production"}}"#,
+            "values: [\"c5.xlarge\", \"c5a.xlarge\", \"c5n.xlarge\", \"c5d.xlarge\"]",
+            "effect: NoSchedule",
+            "schedule: \"0 8 * * 1-5\"",
+        ] {
+            assert!(yaml.contains(needle), "the manifest lacks {needle:?}:\n{yaml}");
+        }
+        let documents = ex.output("karpenter_documents");
+        assert_eq!(documents.as_array().map(Vec::len), Some(2), "{documents:?}");
+        ex.imports_as_shown(&[]);
+        ex.destroy();
+        assert!(!ex.ws.path().join("manifests/karpenter-batch.yaml").exists(), "destroy leaves the manifest");
+    }
+
     pub fn hpa_manifest(ex: &Example) {
         ex.apply();
         let yaml = ex.file("manifests/api-hpa.yaml");
@@ -564,6 +586,7 @@ fn every_example_validates() {
         "autoscale_cluster_autoscaler_manifest",
         "autoscale_prometheus_adapter_manifest",
         "autoscale_hpa_simulation",
+        "autoscale_karpenter_node_pool_manifest",
     ] {
         assert!(names.iter().any(|n| n == expected), "no example folder for {expected}: {names:?}");
     }

@@ -438,7 +438,7 @@ fn check_node_class(class: &NodeClass, out: &mut Vec<Violation>) {
             out.push(Violation::new(at("ami_family"), one_of_message(family, "an AMI family", &AMI_FAMILIES)));
         }
     if !class.ami_ids.is_empty() && class.ami_family.is_none() {
-        out.push(Violation::new(at("ami_family"), "ami_family is required with ami_ids: Karpenter needs it to write the node's user data (e.g. \"AL2023\")."));
+        out.push(Violation::new(at("ami_ids"), "ami_family is required with ami_ids: Karpenter needs it to write the node's user data (e.g. \"AL2023\")."));
     }
     match (&class.role, &class.instance_profile) {
         (Some(_), Some(_)) => out.push(Violation::new(at("instance_profile"), "set role or instance_profile, not both.")),
@@ -896,7 +896,7 @@ pub(crate) mod tests {
             paths,
             [
                 "ami_ids[1]",
-                "ami_family",
+                "ami_ids",
                 "role",
                 "subnet_selector_tags",
                 "block_device_mapping[0].volume_size",

@@ -403,15 +403,18 @@ fn taints_value(taints: &[Taint]) -> Value {
 /// The arguments (and derived values) a spec stands for; computed outputs null.
 fn arguments(pool: &NodePool) -> Value {
     let class = &pool.node_class;
-    let metadata_options = if class.metadata_options == MetadataOptions::default() {
+    // Import reads back only the options that differ from Karpenter's defaults (a configuration
+    // leaves those out; one that spells a default out shows it as a change after import).
+    let (m, d) = (&class.metadata_options, MetadataOptions::default());
+    let differing = |value: &String, default: &String| if value == default { Value::Null } else { Value::from(value.as_str()) };
+    let metadata_options = if *m == d {
         Value::Null
     } else {
-        let m = &class.metadata_options;
         Value::object([
-            ("http_endpoint", Value::from(m.http_endpoint.as_str())),
-            ("http_protocol_ipv6", Value::from(m.http_protocol_ipv6.as_str())),
-            ("http_put_response_hop_limit", Value::from(m.http_put_response_hop_limit)),
-            ("http_tokens", Value::from(m.http_tokens.as_str())),
+            ("http_endpoint", differing(&m.http_endpoint, &d.http_endpoint)),
+            ("http_protocol_ipv6", differing(&m.http_protocol_ipv6, &d.http_protocol_ipv6)),
+            ("http_put_response_hop_limit", if m.http_put_response_hop_limit == d.http_put_response_hop_limit { Value::Null } else { Value::from(m.http_put_response_hop_limit) }),
+            ("http_tokens", differing(&m.http_tokens, &d.http_tokens)),
         ])
     };
     let opt_bool = |v: Option<bool>| v.map_or(Value::Null, Value::from);
