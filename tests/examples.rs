@@ -54,6 +54,7 @@ example_tests! {
     spot_node_group: "resources/autoscale_spot_node_group" in "us-east-2";
     hpa_simulation: "data-sources/autoscale_hpa_simulation" in "ap-southeast-2";
     karpenter_node_pool_manifest: "resources/autoscale_karpenter_node_pool_manifest" in "ca-central-1";
+    karpenter: "karpenter" in "sa-east-1";
 }
 
 /// Every folder under examples/ holding Terraform files, relative to examples/, sorted.
@@ -395,6 +396,22 @@ mod checks {
         ex.imports_as_shown(&[]);
         ex.destroy();
         assert!(!ex.ws.path().join("manifests/cluster-autoscaler.yaml").exists(), "destroy leaves the manifest");
+    }
+
+    /// The seed's batch pool on Karpenter and its backlog on both node autoscalers, hand-computed:
+    /// 20 workers on 7 nodes (21 places) are asked to become 50 at t = 0; 29 are pending. The
+    /// Cluster Autoscaler's 10 nodes are ready at 180 s, the workers at 210 s (the warning-only
+    /// expectation of 120 s is missed); Karpenter's batch closes at 1 s, its 10 nodes (9 for 3
+    /// workers, 1 for 2) are ready at 61 s, the workers at 91 s.
+    pub fn karpenter(ex: &Example) {
+        let out = ex.apply();
+        assert!(out.text().contains("50 ready pods"), "the Cluster Autoscaler's missed expectation warns:\n{}", out.text());
+        assert_eq!(ex.output("workers_ready_after_seconds"), serde_json::json!({ "cluster_autoscaler": 210, "karpenter": 91 }));
+        assert_eq!(ex.output("peak_nodes"), serde_json::json!({ "cluster_autoscaler": 17, "karpenter": 17 }));
+        let yaml = ex.file("out/karpenter-batch.yaml");
+        assert!(yaml.contains("kind: NodePool") && yaml.contains("effect: NoSchedule") && yaml.contains("consolidateAfter: \"5m\""), "{yaml}");
+        ex.destroy();
+        assert!(!ex.ws.path().join("out/karpenter-batch.yaml").exists(), "destroy leaves the manifest");
     }
 
     pub fn karpenter_node_pool_manifest(ex: &Example) {
