@@ -406,8 +406,7 @@ fn check_node_class(class: &NodeClass, out: &mut Vec<Violation>) {
         _ => {}
     }
     if let Some(alias) = &class.ami_alias {
-        let family = alias.split_once('@').map(|(f, v)| (f, v));
-        match family {
+        match alias.split_once('@') {
             Some((family, version)) if !version.is_empty() && alias.len() <= 30 && family.chars().all(|c| c.is_ascii_alphanumeric()) => {
                 match ALIAS_FAMILIES.iter().find(|(f, _)| *f == family) {
                     None => out.push(Violation::new(at("ami_alias"), format!("{family:?} is not an AMI alias family: use {}.", ALIAS_FAMILIES.map(|(f, _)| f).join(", ")))),
@@ -522,7 +521,7 @@ pub fn validate(pool: &NodePool) -> Vec<Violation> {
             let problem = match argument {
                 "capacity_types" if capacity_type_k8s(value).is_none() => Some(one_of_message(value, "a capacity type", &["SPOT", "ON_DEMAND"])),
                 "architectures" if !ARCHITECTURES.contains(&value.as_str()) => Some(one_of_message(value, "an architecture", &ARCHITECTURES)),
-                "instance_generations" if !(!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())) => Some(format!("{value:?} is not an instance generation: write a number such as \"5\".")),
+                "instance_generations" if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) => Some(format!("{value:?} is not an instance generation: write a number such as \"5\".")),
                 _ if !is_label_value(value) || value.is_empty() => Some(format!("{value:?} is not a valid label value: use at most 63 of letters, digits, '-', '_' and '.', starting and ending with a letter or digit.")),
                 _ => None,
             };
