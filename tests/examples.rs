@@ -53,7 +53,7 @@ example_tests! {
     scheduled_action: "resources/autoscale_scheduled_action" in "us-west-2";
     spot_node_group: "resources/autoscale_spot_node_group" in "us-east-2";
     hpa_simulation: "data-sources/autoscale_hpa_simulation" in "ap-southeast-2";
-    karpenter_node_pool_manifest: "resources/autoscale_karpenter_node_pool_manifest" in "ca-central-1";
+    karpenter_node_pool_manifest: "resources/autoscale_karpenter_node_pool_manifest" in "ap-northeast-1";
     karpenter: "karpenter" in "sa-east-1";
 }
 
