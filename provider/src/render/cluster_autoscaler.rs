@@ -257,7 +257,8 @@ fn is_iam_role_arn(arn: &str) -> bool {
         && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c)))
 }
 
-fn is_cluster_name(name: &str) -> bool {
+/// An EKS cluster name: 1 to 100 letters, digits, `-` and `_`, starting with a letter or digit.
+pub fn is_cluster_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 100 && name.starts_with(|c: char| c.is_ascii_alphanumeric()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
@@ -443,7 +444,7 @@ pub fn render_unchecked(ca: &ClusterAutoscaler, overrides: &Overrides) -> Result
     let documents = split_documents(&yaml);
     let file = TemplateName::ClusterAutoscaler.file_name();
     if overrides.get(TemplateName::ClusterAutoscaler).is_some() {
-        check_output(&documents).map_err(|message| RenderError::Output { file, message })?;
+        check_output(&documents, &KINDS).map_err(|message| RenderError::Output { file, message })?;
     }
     let sha256 = sha256_hex(&yaml);
     Ok(Rendered { yaml, documents, sha256 })
@@ -466,8 +467,9 @@ pub fn split_documents(yaml: &str) -> Vec<String> {
     documents.into_iter().filter(|d| !d.trim().is_empty() && d.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))).collect()
 }
 
-/// Every document parses alone, names an object, and the six kinds are there.
-fn check_output(documents: &[String]) -> Result<(), String> {
+/// Every document parses alone, names an object, and each of `kinds_wanted` is there (the check of a
+/// user template's output, shared by the multi-document manifests).
+pub(super) fn check_output(documents: &[String], kinds_wanted: &[&str]) -> Result<(), String> {
     let mut kinds = Vec::new();
     for (i, document) in documents.iter().enumerate() {
         let parsed = super::parse_documents(document).map_err(|e| format!("document {}: {e}", i + 1))?;
@@ -478,7 +480,7 @@ fn check_output(documents: &[String]) -> Result<(), String> {
         }
         kinds.push(kind.to_string());
     }
-    for kind in KINDS {
+    for kind in kinds_wanted {
         if !kinds.iter().any(|k| k == kind) {
             return Err(format!("no {kind} was rendered"));
         }
