@@ -182,7 +182,7 @@ locals {{
 }}
 
 data "autoscale_cost_estimate" "spot" {{
-  region         = "ca-central-1"
+  region         = "af-south-1"
   instance_types = ["m5.large"]
   capacity_type  = "SPOT"
   node_count     = 1
@@ -197,7 +197,7 @@ data "autoscale_cost_estimate" "spot" {{
 }}
 
 data "autoscale_cost_estimate" "dev" {{
-  region         = "ca-central-1"
+  region         = "af-south-1"
   instance_types = ["m5.large"]
   window {{
     days             = "MON-FRI"
@@ -229,7 +229,7 @@ data "autoscale_cost_estimate" "dev" {{
     assert_eq!(dev["savings_vs_baseline_percent"], json!(70.24), "{dev:#}");
     assert_eq!(dev["weekly_instance_hours"], json!(150));
     ws.assert_no_changes();
-    let price_calls = calls_since(since, &["ca-central-1"]);
+    let price_calls = calls_since(since, &["af-south-1"]);
     assert!(price_calls.is_empty(), "overridden prices were asked for: {price_calls:?}");
 }
 

@@ -3,18 +3,23 @@
 # node count (the Cluster Autoscaler moves the real one) against the same count On-Demand.
 
 variable "cost_node_count" {
-  description = "Nodes the cost estimate assumes all week when there is no schedule (the Cluster Autoscaler moves the real count). Defaults to max_size: the most the group can cost."
+  description = "Nodes the cost estimate assumes all week when there is no schedule (the node autoscaler moves the real count). Defaults to max_size: the most the group can cost."
   type        = number
   default     = null
+}
+
+locals {
+  # The schedule exists only on a managed node group (not with node_autoscaler = "karpenter").
+  cost_scheduled = var.schedule != null && !local.karpenter
 }
 
 data "autoscale_cost_estimate" "this" {
   instance_types = var.instance_types
   capacity_type  = var.capacity_type
 
-  node_count            = var.schedule == null ? coalesce(var.cost_node_count, var.max_size) : null
-  weekly_instance_hours = var.schedule == null ? null : autoscale_scaling_schedule.this[0].weekly_instance_hours
-  static_node_count     = var.schedule == null ? null : max(var.schedule.business_hours_capacity, var.schedule.off_hours_capacity)
+  node_count            = local.cost_scheduled ? null : coalesce(var.cost_node_count, var.max_size)
+  weekly_instance_hours = local.cost_scheduled ? autoscale_scaling_schedule.this[0].weekly_instance_hours : null
+  static_node_count     = local.cost_scheduled ? max(var.schedule.business_hours_capacity, var.schedule.off_hours_capacity) : null
 }
 
 output "cost_estimate" {

@@ -9,6 +9,7 @@
 pub mod cluster_autoscaler;
 mod compiled;
 pub mod hpa;
+pub mod karpenter;
 pub mod kubernetes;
 pub mod prometheus_adapter;
 pub mod templates;
@@ -32,6 +33,30 @@ impl Violation {
         Self { path, message: message.into() }
     }
 }
+
+/// What every render result offers the manifest resources' shared lifecycle.
+pub trait RenderedManifest {
+    /// The whole manifest, as written to `output_path`.
+    fn yaml(&self) -> &str;
+    /// SHA-256 (hex) of `yaml`.
+    fn sha256(&self) -> &str;
+}
+
+/// Implements `RenderedManifest` for render results with `yaml` and `sha256` fields.
+macro_rules! rendered_manifest {
+    ($($rendered:ty),+) => {$(
+        impl RenderedManifest for $rendered {
+            fn yaml(&self) -> &str {
+                &self.yaml
+            }
+            fn sha256(&self) -> &str {
+                &self.sha256
+            }
+        }
+    )+};
+}
+
+rendered_manifest!(hpa::Rendered, cluster_autoscaler::Rendered, prometheus_adapter::Rendered, karpenter::Rendered);
 
 /// Errors rendering a manifest.
 #[derive(Debug, thiserror::Error)]

@@ -7,25 +7,19 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use tfplugin::provider::{Context, Plan, Resource, StateResult};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, from_value};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value, validate};
 
-use super::manifest_files::{
-    create_manifest, delete_manifest, read_manifest, update_manifest,
-    inputs_known, overrides_for, planned_output_sha, refresh_output, render_diagnostics, set, text, violation_diagnostics, write_output,
-};
-use crate::render::TemplateName;
+use super::manifest::ManifestKind;
+use super::manifest_files::set;
+use crate::render::{Overrides, RenderError, TemplateName, Violation};
 use crate::render::cluster_autoscaler::{self as ca, ClusterAutoscaler, Flags};
 
-/// The resource.
+/// The manifest kind; the resource is `Manifest<ClusterAutoscalerManifest>`.
 pub struct ClusterAutoscalerManifest;
 
-const TYPE_NAME: &str = "autoscale_cluster_autoscaler_manifest";
-const OUTPUTS: [&str; 5] = ["id", "yaml", "documents", "sha256", "output_file_sha256"];
-/// Optional arguments whose default the plan computes from others.
-const DERIVED: [&str; 2] = ["image", "auto_discovery_tags"];
+const TYPE_NAME: &str = ClusterAutoscalerManifest::TYPE_NAME;
 
 fn duration(name: &str, default: &str, flag: &str, meaning: &str) -> Attribute {
     Attribute::string(name).default(default).description(format!("`--{flag}`: {meaning} A Go duration such as `10m`."))
@@ -39,20 +33,27 @@ pub fn schema() -> Schema {
         Block::new(
             "The Cluster Autoscaler for AWS as Kubernetes manifests: a ServiceAccount (with the IAM role for service accounts), \
              the ClusterRole, ClusterRoleBinding, Role and RoleBinding of the official AWS example, and a hardened Deployment \
-             running the release matching the cluster's Kubernetes minor. Every flag of the AWS setup is a typed argument with \
+             running the release matching the cluster's Kubernetes minor, with the official chart's `/health-check` liveness probe on \
+             port 8085. The pod trusts the CA certificates of its own image and mounts nothing from the node, so it starts on \
+             any node image. Every flag of the AWS setup is a typed argument with \
              Cluster Autoscaler's own default, checked at plan time; the rendered YAML is known in the plan. Nothing is sent to a \
              cluster: apply `yaml` (or each of `documents`) with the tool of your choice, or let `output_path` write it to a file.",
         )
         .attribute(Attribute::string("id").computed().description("`namespace/name`."))
         .attribute(Attribute::string("cluster_name").required().description("Name of the EKS cluster; the default discovery tags are built from it."))
         .attribute(Attribute::string("kubernetes_version").required().description(
-            "Kubernetes version of the cluster (`1.31` or `1.31.4`). Picks the Cluster Autoscaler release of the same minor; known: 1.29 to 1.33.",
+            "Kubernetes version of the cluster (`1.31` or `1.31.4`). Picks the newest tagged Cluster Autoscaler patch release of the same minor: \
+             1.29.5, 1.30.7, 1.31.5, 1.32.7 or 1.33.6.",
         ))
         .attribute(Attribute::string("image").optional().computed().description(
-            "Container image. Defaults to `registry.k8s.io/autoscaling/cluster-autoscaler:v1.MINOR.PATCH` for `kubernetes_version`.",
+            "Container image. Defaults to `registry.k8s.io/autoscaling/cluster-autoscaler:v1.MINOR.PATCH` for `kubernetes_version` (see there); \
+             set it to run a newer patch or a mirror.",
         ))
         .attribute(Attribute::string("name").default("cluster-autoscaler").description("Name of every object (ServiceAccount, roles, bindings, Deployment)."))
-        .attribute(Attribute::string("namespace").default("kube-system").description("Namespace of the ServiceAccount, Role, RoleBinding and Deployment."))
+        .attribute(Attribute::string("namespace").default("kube-system").description(
+            "Namespace of the ServiceAccount, Role, RoleBinding and Deployment, passed to the autoscaler as `--namespace` (where it keeps its \
+             status ConfigMap, its leader-election lease and reads the priority expander's ConfigMap).",
+        ))
         .attribute(Attribute::string("iam_role_arn").optional().description(
             "IAM role for the ServiceAccount (`eks.amazonaws.com/role-arn` annotation, IRSA). It needs autoscaling:Describe*, SetDesiredCapacity, \
              TerminateInstanceInAutoScalingGroup, ec2:DescribeImages, DescribeInstanceTypes, DescribeLaunchTemplateVersions, \
@@ -65,7 +66,10 @@ pub fn schema() -> Schema {
             Attribute::list_of("expander", Type::String)
                 .default(Value::list([Value::from("least-waste")]))
                 .validator(validate::each(validate::one_of(ca::EXPANDERS)))
-                .description("`--expander`: how a node group is chosen, tried in order (rendered comma-joined). `least-waste` picks the group leaving the least idle CPU and memory."),
+                .description(
+                    "`--expander`: how a node group is chosen, tried in order (rendered comma-joined). `least-waste` picks the group leaving the least \
+                     idle CPU and memory. Always rendered: the autoscaler's own default is `random` up to 1.32 and `least-waste` from 1.33.",
+                ),
         )
         .attribute(Attribute::list_of("auto_discovery_tags", Type::String).optional().computed().description(
             "`--node-group-auto-discovery=asg:tag=...`: ASG tag keys (`key` or `key=value`) that mark the groups CA manages. Defaults to \
@@ -91,7 +95,14 @@ pub fn schema() -> Schema {
         .attribute(Attribute::string("cores_total").optional().description("`--cores-total`: `min:max` cores in the cluster."))
         .attribute(Attribute::string("memory_total").optional().description("`--memory-total`: `min:max` gigabytes of memory in the cluster."))
         .attribute(Attribute::int("expendable_pods_priority_cutoff").default(-10).description("`--expendable-pods-priority-cutoff`: pods below this priority never trigger scale-up and don't block scale-down."))
-        .attribute(Attribute::list_of("extra_args", Type::String).optional().description("More flags, e.g. `--new-pod-scale-up-delay=30s`; flags with a typed argument are refused."))
+        .attribute(Attribute::list_of("extra_args", Type::String).optional().description(
+            "More flags, each written `--flag` or `--flag=value`, e.g. `--new-pod-scale-up-delay=30s`. Refused at plan: flags with a typed argument \
+             (`--namespace` included), `--address` (the probe and metrics port are 8085), `--status-config-map-name`, `--leader-elect-resource-name` \
+             and `--leader-elect-resource-lock` with other values than their defaults (the RBAC names those objects), and \
+             flags the release in `image` does not have (`--enable-provisioning-requests` before 1.30, \
+             `--enable-dynamic-resource-allocation` before 1.32). With `--enable-provisioning-requests` the ClusterRole also grants reading PodTemplates and \
+             ProvisioningRequests, deleting ProvisioningRequests and updating their status (the ProvisioningRequest CRD must be installed).",
+        ))
         .attribute(Attribute::string("output_path").optional().description(
             "File to write the YAML to. A file changed or deleted outside Terraform shows as drift in the next plan and apply writes it again; destroy removes it.",
         ))
@@ -180,118 +191,47 @@ fn spec_of(value: &Value) -> Result<ClusterAutoscaler, Diagnostics> {
     })
 }
 
-#[tfplugin::async_trait]
-impl Resource for ClusterAutoscalerManifest {
-    fn type_name(&self) -> &str {
-        TYPE_NAME
-    }
+impl ManifestKind for ClusterAutoscalerManifest {
+    type Spec = ClusterAutoscaler;
+    type Rendered = ca::Rendered;
 
-    fn schema(&self) -> Schema {
+    const TYPE_NAME: &'static str = "autoscale_cluster_autoscaler_manifest";
+    const WHAT: &'static str = "Cluster Autoscaler manifest";
+    const INVALID: &'static str = "Invalid Cluster Autoscaler setting";
+    const NOUN: &'static str = "Cluster Autoscaler manifest";
+    const TEMPLATES: &'static [TemplateName] = &[TemplateName::ClusterAutoscaler];
+    const OUTPUTS: &'static [&'static str] = &["id", "yaml", "documents", "sha256", "output_file_sha256"];
+    /// Optional arguments whose default the plan computes from others.
+    const DERIVED: &'static [&'static str] = &["image", "auto_discovery_tags"];
+
+    fn schema() -> Schema {
         schema()
     }
 
-    async fn validate(&self, _ctx: &Context, config: &Value) -> Diagnostics {
-        if !inputs_known(config, &[]) {
-            return Diagnostics::new();
-        }
-        match spec_of(config) {
-            Ok(spec) => violation_diagnostics(schema, config, ca::validate(&spec), "Invalid Cluster Autoscaler setting"),
-            Err(d) => d,
-        }
+    fn spec_of(value: &Value) -> Result<ClusterAutoscaler, Diagnostics> {
+        spec_of(value)
     }
 
-    async fn modify_plan(&self, ctx: &Context, plan: &mut Plan) -> Diagnostics {
-        if plan.planned.is_null() {
-            return Diagnostics::new();
-        }
-        let mut inputs = plan.planned.clone();
-        // Derived arguments left out of the configuration are recomputed from the others.
-        for name in DERIVED {
-            if plan.config.get(name).is_none_or(Value::is_null) {
-                set(&mut inputs, name, Value::Null);
-            }
-        }
-        let mut skip: Vec<&str> = OUTPUTS.to_vec();
-        skip.extend(DERIVED.iter().filter(|n| plan.config.get(n).is_none_or(Value::is_null)));
-        if !inputs_known(&plan.config, &OUTPUTS) || !inputs_known(&inputs, &skip) {
-            for name in OUTPUTS.iter().chain(DERIVED.iter().filter(|n| plan.config.get(n).is_none_or(Value::is_null))) {
-                set(&mut plan.planned, name, Value::Unknown);
-            }
-            return Diagnostics::new();
-        }
-        let overrides = match overrides_for(ctx, &[TemplateName::ClusterAutoscaler]) {
-            Ok(o) => o,
-            Err(d) => return d,
-        };
-        let spec = match spec_of(&inputs) {
-            Ok(spec) => spec,
-            Err(d) => return d,
-        };
-        match ca::render(&spec, &overrides) {
-            Ok(rendered) => {
-                let sha = Value::from(rendered.sha256);
-                let output_sha = planned_output_sha(&plan.planned, &sha);
-                set(&mut plan.planned, "image", Value::from(spec.image.as_str()));
-                set(&mut plan.planned, "auto_discovery_tags", Value::list(spec.flags.auto_discovery_tags.iter().map(|t| Value::from(t.as_str()))));
-                set(&mut plan.planned, "id", Value::from(format!("{}/{}", spec.namespace, spec.name)));
-                set(&mut plan.planned, "yaml", Value::from(rendered.yaml));
-                set(&mut plan.planned, "documents", Value::list(rendered.documents.into_iter().map(Value::from)));
-                set(&mut plan.planned, "sha256", sha);
-                set(&mut plan.planned, "output_file_sha256", output_sha);
-                Diagnostics::new()
-            }
-            Err(e) => render_diagnostics(&e, "Cluster Autoscaler manifest"),
-        }
+    fn validate(spec: &ClusterAutoscaler) -> Vec<Violation> {
+        ca::validate(spec)
     }
 
-    async fn create(&self, ctx: &Context, planned: &Value, _config: &Value) -> StateResult {
-        create_manifest(apply(ctx, planned))
+    fn render(spec: &ClusterAutoscaler, overrides: &Overrides) -> Result<ca::Rendered, RenderError> {
+        ca::render(spec, overrides)
     }
 
-    async fn read(&self, _ctx: &Context, state: &Value, _private: &[u8]) -> StateResult {
-        read_manifest(state)
+    fn set_outputs(state: &mut Value, spec: &ClusterAutoscaler, rendered: &ca::Rendered) {
+        set(state, "image", Value::from(spec.image.as_str()));
+        set(state, "auto_discovery_tags", Value::list(spec.flags.auto_discovery_tags.iter().map(|t| Value::from(t.as_str()))));
+        set(state, "id", Value::from(format!("{}/{}", spec.namespace, spec.name)));
+        set(state, "yaml", Value::from(rendered.yaml.as_str()));
+        set(state, "documents", Value::list(rendered.documents.iter().map(|d| Value::from(d.as_str()))));
+        set(state, "sha256", Value::from(rendered.sha256.as_str()));
     }
 
-    async fn update(&self, ctx: &Context, prior: &Value, planned: &Value, _config: &Value, _private: &[u8]) -> StateResult {
-        update_manifest(prior, planned, || apply(ctx, planned))
+    fn flatten(content: &str) -> Result<Value, String> {
+        flatten(content)
     }
-
-    async fn delete(&self, _ctx: &Context, prior: &Value, _private: &[u8]) -> Diagnostics {
-        delete_manifest(prior)
-    }
-
-    /// Imports from a manifest file: the id is its path, which becomes `output_path`.
-    async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
-        let fail = |detail: String| Diagnostics::from(Diagnostic::error(format!("importing Cluster Autoscaler manifest ({id})"), detail));
-        let content = std::fs::read_to_string(id).map_err(|e| fail(format!("reading the file: {e}. The import id is the path of a manifest file.")))?;
-        let mut state = flatten(&content).map_err(fail)?;
-        set(&mut state, "output_path", Value::from(id));
-        let spec = spec_of(&state)?;
-        let overrides = overrides_for(ctx, &[TemplateName::ClusterAutoscaler])?;
-        let rendered = ca::render(&spec, &overrides).map_err(|e| render_diagnostics(&e, "Cluster Autoscaler manifest"))?;
-        set(&mut state, "id", Value::from(format!("{}/{}", spec.namespace, spec.name)));
-        set(&mut state, "yaml", Value::from(rendered.yaml));
-        set(&mut state, "documents", Value::list(rendered.documents.into_iter().map(Value::from)));
-        set(&mut state, "sha256", Value::from(rendered.sha256));
-        refresh_output(&mut state).map_err(Diagnostics::from)?;
-        Ok(state)
-    }
-}
-
-fn apply(ctx: &Context, planned: &Value) -> Result<Value, Diagnostics> {
-    let spec = spec_of(planned)?;
-    let overrides = overrides_for(ctx, &[TemplateName::ClusterAutoscaler])?;
-    let rendered = ca::render(&spec, &overrides).map_err(|e| render_diagnostics(&e, "Cluster Autoscaler manifest"))?;
-    if text(planned, "yaml").is_some_and(|y| y != rendered.yaml) {
-        return Err(Diagnostic::error("The manifest changed between plan and apply", "The rendered YAML differs from the plan (was a template in templates_dir edited?). Run terraform plan again.").into());
-    }
-    let mut state = planned.clone();
-    set(&mut state, "id", Value::from(format!("{}/{}", spec.namespace, spec.name)));
-    set(&mut state, "documents", Value::list(rendered.documents.iter().map(|d| Value::from(d.as_str()))));
-    set(&mut state, "sha256", Value::from(rendered.sha256));
-    set(&mut state, "yaml", Value::from(rendered.yaml.clone()));
-    write_output(&mut state, &rendered.yaml).map_err(Diagnostics::from)?;
-    Ok(state)
 }
 
 /// The arguments recovered from a rendered manifest (import). Flags without a typed argument

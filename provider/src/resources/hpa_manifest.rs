@@ -7,29 +7,29 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use tfplugin::provider::{Context, Plan, Resource, StateResult};
 use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::value::{Type, from_value};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value, validate};
 
-use super::manifest_files::{
-    create_manifest, delete_manifest, read_manifest, update_manifest,
-    inputs_known, overrides_for, planned_output_sha, refresh_output, render_diagnostics, set, text, violation_diagnostics, write_output,
-};
+use super::manifest::ManifestKind;
+use super::manifest_files::set;
 use crate::render::hpa::{
     self, Behavior, HorizontalPodAutoscaler, LabelSelector, MetricIdentifier, MetricSource, MetricSpec, MetricTarget, ObjectMeta, ObjectReference,
     ResourceSource, ScalingPolicy, ScalingRules,
 };
 use crate::render::prometheus_adapter::served_external_metrics;
-use crate::render::{Overrides, TemplateName};
+use crate::render::{Overrides, RenderError, TemplateName, Violation};
 
-/// The resource.
+/// The manifest kind; the resource is `Manifest<HpaManifest>`.
 pub struct HpaManifest;
 
-const TYPE_NAME: &str = "autoscale_hpa_manifest";
+const TYPE_NAME: &str = HpaManifest::TYPE_NAME;
 /// Attributes that are outputs, not inputs.
 const OUTPUTS: [&str; 5] = ["id", "yaml", "json", "sha256", "output_file_sha256"];
 const SERVED_BY: &str = "external_metrics_served_by";
+const RENDER_JSON: &str = "render_json";
+/// 1: `json` is filled only when `render_json` is set (version 0 always filled it).
+const SCHEMA_VERSION: i64 = 1;
 
 fn reference_block(description: &str) -> Block {
     Block::new(description)
@@ -76,9 +76,9 @@ fn rules_block(direction: &str, defaults: &str) -> NestedBlock {
 pub fn schema() -> Schema {
     let output = |name: &str, description: &str| Attribute::string(name).computed().description(description);
     Schema::new(
-        0,
+        SCHEMA_VERSION,
         Block::new(
-            "A Kubernetes HorizontalPodAutoscaler (`autoscaling/v2`) rendered as YAML and JSON, checked at plan time against the rules \
+            "A Kubernetes HorizontalPodAutoscaler (`autoscaling/v2`) rendered as YAML (and JSON on request), checked at plan time against the rules \
              the API server enforces (replica bounds, stabilization windows, policies, targets, names and labels), so mistakes show in \
              `terraform plan` instead of at `kubectl apply`. The rendered manifest is known at plan time and shown as a diff. \
              Nothing is sent to a cluster: apply the `yaml` with the tool of your choice, or let `output_path` write it to a file.",
@@ -99,7 +99,11 @@ pub fn schema() -> Schema {
              destroy removes it.",
         ))
         .attribute(output("yaml", "The rendered manifest."))
-        .attribute(output("json", "The manifest as JSON (one object)."))
+        .attribute(Attribute::bool(RENDER_JSON).default(false).description(
+            "Also fill `json`. Off by default: every rendered copy is kept in state, which Terraform rewrites after each resource an apply \
+             changes, so a second copy of each manifest slows large applies. `jsonencode(yamldecode(yaml))` gives the same object in Terraform.",
+        ))
+        .attribute(output("json", "The manifest as JSON (one object) when `render_json` is true; null otherwise."))
         .attribute(output("sha256", "SHA-256 (hex) of `yaml`."))
         .attribute(output("output_file_sha256", "SHA-256 of the file at `output_path` when last read; null when there is no file. Differs from `sha256` after an out-of-band change."))
         .block(NestedBlock::single("target", reference_block("The workload to scale (`scaleTargetRef`).")).min_items(1).max_items(1))
@@ -185,127 +189,70 @@ struct HpaModel {
     behavior: Option<BehaviorModel>,
 }
 
-#[tfplugin::async_trait]
-impl Resource for HpaManifest {
-    fn type_name(&self) -> &str {
-        TYPE_NAME
-    }
+impl ManifestKind for HpaManifest {
+    type Spec = HorizontalPodAutoscaler;
+    type Rendered = hpa::Rendered;
 
-    fn schema(&self) -> Schema {
+    const TYPE_NAME: &'static str = "autoscale_hpa_manifest";
+    const WHAT: &'static str = "HorizontalPodAutoscaler";
+    const INVALID: &'static str = "Invalid HorizontalPodAutoscaler";
+    const NOUN: &'static str = "HPA manifest";
+    const TEMPLATES: &'static [TemplateName] = &[TemplateName::Hpa];
+    const OUTPUTS: &'static [&'static str] = &OUTPUTS;
+    const CHECKS: &'static [&'static str] = &[SERVED_BY];
+
+    fn schema() -> Schema {
         schema()
     }
 
-    async fn validate(&self, _ctx: &Context, config: &Value) -> Diagnostics {
-        // Checked here when every argument is known (so `terraform validate` reports it), else
-        // in modify_plan once values are known.
-        if !inputs_known(config, &[SERVED_BY]) {
-            return Diagnostics::new();
+    fn spec_of(value: &Value) -> Result<HorizontalPodAutoscaler, Diagnostics> {
+        spec_of(value)
+    }
+
+    fn validate(spec: &HorizontalPodAutoscaler) -> Vec<Violation> {
+        hpa::validate(spec)
+    }
+
+    fn render(spec: &HorizontalPodAutoscaler, overrides: &Overrides) -> Result<hpa::Rendered, RenderError> {
+        hpa::render(spec, overrides)
+    }
+
+    fn set_outputs(state: &mut Value, spec: &HorizontalPodAutoscaler, rendered: &hpa::Rendered) {
+        set(state, "id", Value::from(id_of(spec)));
+        set(state, "yaml", Value::from(rendered.yaml.as_str()));
+        let json = if state.get(RENDER_JSON).and_then(Value::as_bool) == Some(true) { Value::from(rendered.json.as_str()) } else { Value::Null };
+        set(state, "json", json);
+        set(state, "sha256", Value::from(rendered.sha256.as_str()));
+    }
+
+    fn flatten(content: &str) -> Result<Value, String> {
+        hpa::parse(content).map(|spec| flatten(&spec))
+    }
+
+    /// Version 0 always kept `json`; version 1 keeps it only on request. The upgraded state drops
+    /// it, so a configuration that does not ask for it plans no change.
+    fn upgrade_state(from_version: i64, mut json: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        if from_version != 0 {
+            return Err(Diagnostic::error("Unsupported state version", format!("{TYPE_NAME} has no upgrader for stored state of schema version {from_version}.")).into());
         }
-        match spec_of(config) {
-            Ok(spec) => violation_diagnostics(schema, config, hpa::validate(&spec), "Invalid HorizontalPodAutoscaler"),
-            Err(d) => d,
+        if let Some(attributes) = json.as_object_mut() {
+            attributes.insert("json".into(), serde_json::Value::Null);
+            attributes.insert(RENDER_JSON.into(), serde_json::Value::Bool(false));
         }
+        Ok(json)
     }
 
-    async fn modify_plan(&self, ctx: &Context, plan: &mut Plan) -> Diagnostics {
-        if plan.planned.is_null() {
-            return Diagnostics::new();
-        }
-        if !inputs_known(&plan.config, &OUTPUTS) || !inputs_known(&plan.planned, &OUTPUTS) {
-            for name in OUTPUTS {
-                set(&mut plan.planned, name, Value::Unknown);
-            }
-            return Diagnostics::new();
-        }
-        let overrides = match overrides_for(ctx, &[TemplateName::Hpa]) {
-            Ok(o) => o,
-            Err(d) => return d,
-        };
-        let spec = match spec_of(&plan.planned) {
-            Ok(spec) => spec,
-            Err(d) => return d,
-        };
-        let mut diags = check_served_by(&spec, plan.planned.get(SERVED_BY).unwrap_or(&Value::Null));
-        match hpa::render(&spec, &overrides) {
-            Ok(rendered) => {
-                diags.extend(super::hpa_check::run(plan.config.get("check"), &rendered.yaml));
-                let sha = Value::from(rendered.sha256);
-                let output_sha = planned_output_sha(&plan.planned, &sha);
-                set(&mut plan.planned, "id", Value::from(id_of(&spec)));
-                set(&mut plan.planned, "yaml", Value::from(rendered.yaml));
-                set(&mut plan.planned, "json", Value::from(rendered.json));
-                set(&mut plan.planned, "sha256", sha);
-                set(&mut plan.planned, "output_file_sha256", output_sha);
-            }
-            Err(e) => diags.extend(render_diagnostics(&e, "HorizontalPodAutoscaler")),
-        }
-        diags
+    fn check_spec(planned: &Value, spec: &HorizontalPodAutoscaler) -> Diagnostics {
+        check_served_by(spec, planned.get(SERVED_BY).unwrap_or(&Value::Null))
     }
 
-    async fn create(&self, ctx: &Context, planned: &Value, _config: &Value) -> StateResult {
-        create_manifest(apply(ctx, planned))
-    }
-
-    async fn read(&self, _ctx: &Context, state: &Value, _private: &[u8]) -> StateResult {
-        read_manifest(state)
-    }
-
-    async fn update(&self, ctx: &Context, prior: &Value, planned: &Value, _config: &Value, _private: &[u8]) -> StateResult {
-        update_manifest(prior, planned, || apply(ctx, planned))
-    }
-
-    async fn delete(&self, _ctx: &Context, prior: &Value, _private: &[u8]) -> Diagnostics {
-        delete_manifest(prior)
-    }
-
-    /// Imports from a manifest file: the id is its path, which becomes `output_path`.
-    async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
-        let path = std::path::Path::new(id);
-        let content = std::fs::read_to_string(path)
-            .map_err(|e| Diagnostics::from(Diagnostic::error(format!("importing HPA manifest ({id})"), format!("reading the file: {e}. The import id is the path of a manifest file."))))?;
-        let spec = hpa::parse(&content).map_err(|e| Diagnostics::from(Diagnostic::error(format!("importing HPA manifest ({id})"), e)))?;
-        let mut state = flatten(&spec);
-        set(&mut state, "output_path", Value::from(id));
-        let overrides = overrides_for(ctx, &[TemplateName::Hpa])?;
-        let rendered = hpa::render(&spec, &overrides).map_err(|e| render_diagnostics(&e, "HorizontalPodAutoscaler"))?;
-        set(&mut state, "id", Value::from(id_of(&spec)));
-        set(&mut state, "yaml", Value::from(rendered.yaml));
-        set(&mut state, "json", Value::from(rendered.json));
-        set(&mut state, "sha256", Value::from(rendered.sha256));
-        refresh_output(&mut state).map_err(Diagnostics::from)?;
-        Ok(state)
+    fn check_rendered(config: &Value, rendered: &hpa::Rendered) -> Diagnostics {
+        super::hpa_check::run(config.get("check"), &rendered.yaml)
     }
 }
 
 fn id_of(spec: &HorizontalPodAutoscaler) -> String {
     format!("{}/{}", spec.metadata.namespace.as_deref().unwrap_or("default"), spec.metadata.name)
-}
-
-/// Renders the planned value again (it must match the plan) and writes the file.
-fn apply(ctx: &Context, planned: &Value) -> Result<Value, Diagnostics> {
-    let spec = spec_of(planned)?;
-    let overrides = overrides_for(ctx, &[TemplateName::Hpa])?;
-    let rendered = render_checked(&spec, &overrides, planned)?;
-    let mut state = planned.clone();
-    set(&mut state, "id", Value::from(id_of(&spec)));
-    set(&mut state, "yaml", Value::from(rendered.yaml.clone()));
-    set(&mut state, "json", Value::from(rendered.json));
-    set(&mut state, "sha256", Value::from(rendered.sha256));
-    write_output(&mut state, &rendered.yaml).map_err(Diagnostics::from)?;
-    Ok(state)
-}
-
-fn render_checked(spec: &HorizontalPodAutoscaler, overrides: &Overrides, planned: &Value) -> Result<hpa::Rendered, Diagnostics> {
-    let rendered = hpa::render(spec, overrides).map_err(|e| render_diagnostics(&e, "HorizontalPodAutoscaler"))?;
-    if let Some(planned_yaml) = text(planned, "yaml")
-        && planned_yaml != rendered.yaml {
-            return Err(Diagnostic::error(
-                "The manifest changed between plan and apply",
-                "The rendered YAML differs from the plan (was a template in templates_dir edited?). Run terraform plan again.",
-            )
-            .into());
-        }
-    Ok(rendered)
 }
 
 /// Checks that each External metric is served by the adapter configuration given.
@@ -492,6 +439,7 @@ fn flatten(spec: &HorizontalPodAutoscaler) -> Value {
         ("output_path", Value::Null),
         ("yaml", Value::Null),
         ("json", Value::Null),
+        (RENDER_JSON, Value::from(false)),
         ("sha256", Value::Null),
         ("output_file_sha256", Value::Null),
         ("target", flatten_reference(&spec.spec.scale_target_ref)),
@@ -503,6 +451,11 @@ fn flatten(spec: &HorizontalPodAutoscaler) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resources::manifest::Manifest;
+    use crate::resources::manifest_files::text;
+    use tfplugin::provider::{Context, Plan, Resource};
+
+    const RESOURCE: Manifest<HpaManifest> = Manifest::new();
 
     fn config() -> Value {
         let policy = |t: &str, v: i64, p: i64| Value::object([("type", Value::from(t)), ("value", Value::from(v)), ("period_seconds", Value::from(p))]);
@@ -568,7 +521,7 @@ mod tests {
         assert_eq!(spec.spec.behavior, Some(Behavior::default()));
         assert_eq!(flatten(&spec).get("behavior"), config.get("behavior"), "import reads the empty block back");
         let mut plan = plan_for(config.clone());
-        let diags = HpaManifest.modify_plan(&ctx(), &mut plan).await;
+        let diags = RESOURCE.modify_plan(&ctx(), &mut plan).await;
         assert!(diags.is_empty(), "{diags:?}");
         let yaml = text(&plan.planned, "yaml").unwrap_or_default().to_string();
         assert!(yaml.ends_with("\n  behavior: {}\n"), "{yaml}");
@@ -576,7 +529,7 @@ mod tests {
         // Without the block: no behavior in the manifest, and the legacy path.
         set(&mut config, "behavior", Value::Null);
         let mut plan = plan_for(config);
-        let diags = HpaManifest.modify_plan(&ctx(), &mut plan).await;
+        let diags = RESOURCE.modify_plan(&ctx(), &mut plan).await;
         assert!(diags.is_empty(), "{diags:?}");
         let yaml = text(&plan.planned, "yaml").unwrap_or_default().to_string();
         assert!(!yaml.contains("behavior"), "{yaml}");
@@ -594,7 +547,7 @@ mod tests {
     #[tokio::test]
     async fn plan_knows_the_manifest_when_inputs_are_known() {
         let mut plan = plan_for(config());
-        let diags = HpaManifest.modify_plan(&ctx(), &mut plan).await;
+        let diags = RESOURCE.modify_plan(&ctx(), &mut plan).await;
         assert!(diags.is_empty(), "{diags:?}");
         let yaml = text(&plan.planned, "yaml").unwrap_or_default();
         assert!(yaml.contains("maxReplicas: 100") && yaml.contains("name: celery_queue_depth"), "{yaml}");
@@ -607,9 +560,9 @@ mod tests {
     async fn unknown_inputs_leave_the_manifest_unknown_and_unchecked() {
         let mut config = config();
         set(&mut config, "max_replicas", Value::Unknown);
-        assert!(HpaManifest.validate(&ctx(), &config).await.is_empty());
+        assert!(RESOURCE.validate(&ctx(), &config).await.is_empty());
         let mut plan = plan_for(config);
-        let diags = HpaManifest.modify_plan(&ctx(), &mut plan).await;
+        let diags = RESOURCE.modify_plan(&ctx(), &mut plan).await;
         assert!(diags.is_empty(), "{diags:?}");
         for output in OUTPUTS {
             assert_eq!(plan.planned.get(output), Some(&Value::Unknown), "{output}");
@@ -620,7 +573,7 @@ mod tests {
     async fn bad_values_fail_validate_with_paths_and_no_duplicates() {
         let mut config = config();
         set(&mut config, "max_replicas", Value::from(1));
-        let diags = HpaManifest.validate(&ctx(), &config).await;
+        let diags = RESOURCE.validate(&ctx(), &config).await;
         let paths: Vec<String> = diags.iter().filter_map(|d| d.path.as_ref().map(ToString::to_string)).collect();
         assert_eq!(paths, ["max_replicas"]);
         // period_seconds out of range: the schema validator reports it; validate does not repeat it.
@@ -634,6 +587,6 @@ mod tests {
         }
         let broken = hpa::validate(&spec_of(&config).unwrap_or_else(|d| panic!("{d:?}")));
         assert_eq!(broken.iter().map(|v| v.path.to_string()).collect::<Vec<_>>(), ["behavior.scale_up.policy[0].period_seconds"]);
-        assert!(HpaManifest.validate(&ctx(), &config).await.is_empty());
+        assert!(RESOURCE.validate(&ctx(), &config).await.is_empty());
     }
 }

@@ -1,4 +1,4 @@
-//! What the three manifest resources share at the IO edge: template overrides read from the
+//! What the manifest resources share at the IO edge (used by `manifest.rs`): template overrides read from the
 //! provider's `templates_dir`, the optional `output_path` file (written atomically, read back for
 //! drift, removed on delete), the computed attributes set on a planned value, and rendering
 //! errors turned into diagnostics at attribute paths.
@@ -6,7 +6,7 @@
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use tfplugin::provider::{Context, StateResult};
+use tfplugin::provider::Context;
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
 
 use crate::aws::Configured;
@@ -228,47 +228,5 @@ mod tests {
         let overrides = load_overrides(Some(dir.path()), &TemplateName::ALL).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(overrides.get(TemplateName::Hpa), Some("x"));
         assert_eq!(overrides.get(TemplateName::ClusterAutoscaler), None);
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The lifecycle every manifest resource shares: `apply` renders the planned value and writes
-// the output file; everything else is about that file.
-// ---------------------------------------------------------------------------------------------
-
-/// Create: what `apply` wrote, or nothing when it failed.
-pub fn create_manifest(applied: Result<Value, Diagnostics>) -> StateResult {
-    match applied {
-        Ok(state) => StateResult::ok(state),
-        Err(d) => StateResult::failed(Value::Null, d),
-    }
-}
-
-/// Read: the state with the output file's current hash (drift when edited or deleted).
-pub fn read_manifest(state: &Value) -> StateResult {
-    let mut state = state.clone();
-    match refresh_output(&mut state) {
-        Ok(()) => StateResult::ok(state),
-        Err(d) => StateResult::failed(state, d),
-    }
-}
-
-/// Update: removes a file left behind by a changed `output_path`, then applies; on failure the
-/// prior state stays.
-pub fn update_manifest(prior: &Value, planned: &Value, apply: impl FnOnce() -> Result<Value, Diagnostics>) -> StateResult {
-    if let Err(d) = remove_moved_output(prior, planned) {
-        return StateResult::failed(prior.clone(), d);
-    }
-    match apply() {
-        Ok(state) => StateResult::ok(state),
-        Err(d) => StateResult::failed(prior.clone(), d),
-    }
-}
-
-/// Delete: removes the output file, if there is one.
-pub fn delete_manifest(prior: &Value) -> Diagnostics {
-    match text(prior, "output_path") {
-        Some(path) => remove_file(Path::new(path)).map_err(|e| e.diagnostic()).err().map(Diagnostics::from).unwrap_or_default(),
-        None => Diagnostics::new(),
     }
 }

@@ -4,6 +4,8 @@ pub mod asg_discovery_tags;
 pub mod cluster_autoscaler_manifest;
 pub mod hpa_check;
 pub mod hpa_manifest;
+pub mod karpenter_node_pool_manifest;
+pub mod manifest;
 pub mod manifest_files;
 pub mod prometheus_adapter_manifest;
 pub mod scaling_schedule;
@@ -14,6 +16,8 @@ use std::sync::Arc;
 
 use tfplugin::provider::Resource;
 
+use manifest::Manifest;
+
 /// Every resource type the provider offers.
 pub fn all() -> Vec<Arc<dyn Resource>> {
     vec![
@@ -21,8 +25,9 @@ pub fn all() -> Vec<Arc<dyn Resource>> {
         Arc::new(asg_discovery_tags::AsgDiscoveryTags),
         Arc::new(scheduled_action::ScheduledActionResource),
         Arc::new(scaling_schedule::ScalingScheduleResource),
-        Arc::new(hpa_manifest::HpaManifest),
-        Arc::new(cluster_autoscaler_manifest::ClusterAutoscalerManifest),
-        Arc::new(prometheus_adapter_manifest::PrometheusAdapterManifest),
+        Arc::new(Manifest::<hpa_manifest::HpaManifest>::new()),
+        Arc::new(Manifest::<cluster_autoscaler_manifest::ClusterAutoscalerManifest>::new()),
+        Arc::new(Manifest::<prometheus_adapter_manifest::PrometheusAdapterManifest>::new()),
+        Arc::new(Manifest::<karpenter_node_pool_manifest::KarpenterNodePoolManifest>::new()),
     ]
 }

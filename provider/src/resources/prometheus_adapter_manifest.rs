@@ -6,24 +6,20 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use tfplugin::provider::{Context, Plan, Resource, StateResult};
+
 use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::value::{Type, from_value};
 use tfplugin::{Diagnostic, Diagnostics, Value, validate};
 
-use super::manifest_files::{
-    create_manifest, delete_manifest, read_manifest, update_manifest,
-    inputs_known, overrides_for, planned_output_sha, refresh_output, render_diagnostics, set, text, violation_diagnostics, write_output,
-};
-use crate::render::TemplateName;
+use super::manifest::ManifestKind;
+use super::manifest_files::set;
+use crate::render::{Overrides, RenderError, TemplateName, Violation};
 use crate::render::prometheus_adapter::{self as adapter, ExternalRule, PrometheusAdapter};
 
-/// The resource.
+/// The manifest kind; the resource is `Manifest<PrometheusAdapterManifest>`.
 pub struct PrometheusAdapterManifest;
 
-const TYPE_NAME: &str = "autoscale_prometheus_adapter_manifest";
-const OUTPUTS: [&str; 6] = ["id", "config_yaml", "external_metric_names", "yaml", "sha256", "output_file_sha256"];
-const TEMPLATES: [TemplateName; 2] = [TemplateName::PrometheusAdapter, TemplateName::PrometheusAdapterConfig];
+const TYPE_NAME: &str = PrometheusAdapterManifest::TYPE_NAME;
 
 /// The schema; shared with the docs generator through `Resource::schema`.
 pub fn schema() -> Schema {
@@ -124,105 +120,44 @@ fn spec_of(value: &Value) -> Result<PrometheusAdapter, Diagnostics> {
     })
 }
 
-fn set_outputs(state: &mut Value, spec: &PrometheusAdapter, rendered: &adapter::Rendered) {
-    set(state, "id", Value::from(format!("{}/{}", spec.namespace, spec.name)));
-    set(state, "config_yaml", Value::from(rendered.config_yaml.as_str()));
-    set(state, "external_metric_names", Value::list(rendered.external_metric_names.iter().map(|n| Value::from(n.as_str()))));
-    set(state, "yaml", Value::from(rendered.yaml.as_str()));
-    set(state, "sha256", Value::from(rendered.sha256.as_str()));
-}
+impl ManifestKind for PrometheusAdapterManifest {
+    type Spec = PrometheusAdapter;
+    type Rendered = adapter::Rendered;
 
-#[tfplugin::async_trait]
-impl Resource for PrometheusAdapterManifest {
-    fn type_name(&self) -> &str {
-        TYPE_NAME
-    }
+    const TYPE_NAME: &'static str = "autoscale_prometheus_adapter_manifest";
+    const WHAT: &'static str = "prometheus-adapter ConfigMap";
+    const INVALID: &'static str = "Invalid prometheus-adapter rule";
+    const NOUN: &'static str = "prometheus-adapter manifest";
+    const TEMPLATES: &'static [TemplateName] = &[TemplateName::PrometheusAdapter, TemplateName::PrometheusAdapterConfig];
+    const OUTPUTS: &'static [&'static str] = &["id", "config_yaml", "external_metric_names", "yaml", "sha256", "output_file_sha256"];
 
-    fn schema(&self) -> Schema {
+    fn schema() -> Schema {
         schema()
     }
 
-    async fn validate(&self, _ctx: &Context, config: &Value) -> Diagnostics {
-        if !inputs_known(config, &[]) {
-            return Diagnostics::new();
-        }
-        match spec_of(config) {
-            Ok(spec) => violation_diagnostics(schema, config, adapter::validate(&spec), "Invalid prometheus-adapter rule"),
-            Err(d) => d,
-        }
+    fn spec_of(value: &Value) -> Result<PrometheusAdapter, Diagnostics> {
+        spec_of(value)
     }
 
-    async fn modify_plan(&self, ctx: &Context, plan: &mut Plan) -> Diagnostics {
-        if plan.planned.is_null() {
-            return Diagnostics::new();
-        }
-        if !inputs_known(&plan.config, &OUTPUTS) || !inputs_known(&plan.planned, &OUTPUTS) {
-            for name in OUTPUTS {
-                set(&mut plan.planned, name, Value::Unknown);
-            }
-            return Diagnostics::new();
-        }
-        let overrides = match overrides_for(ctx, &TEMPLATES) {
-            Ok(o) => o,
-            Err(d) => return d,
-        };
-        let spec = match spec_of(&plan.planned) {
-            Ok(spec) => spec,
-            Err(d) => return d,
-        };
-        match adapter::render(&spec, &overrides) {
-            Ok(rendered) => {
-                let output_sha = planned_output_sha(&plan.planned, &Value::from(rendered.sha256.as_str()));
-                set_outputs(&mut plan.planned, &spec, &rendered);
-                set(&mut plan.planned, "output_file_sha256", output_sha);
-                Diagnostics::new()
-            }
-            Err(e) => render_diagnostics(&e, "prometheus-adapter ConfigMap"),
-        }
+    fn validate(spec: &PrometheusAdapter) -> Vec<Violation> {
+        adapter::validate(spec)
     }
 
-    async fn create(&self, ctx: &Context, planned: &Value, _config: &Value) -> StateResult {
-        create_manifest(apply(ctx, planned))
+    fn render(spec: &PrometheusAdapter, overrides: &Overrides) -> Result<adapter::Rendered, RenderError> {
+        adapter::render(spec, overrides)
     }
 
-    async fn read(&self, _ctx: &Context, state: &Value, _private: &[u8]) -> StateResult {
-        read_manifest(state)
+    fn set_outputs(state: &mut Value, spec: &PrometheusAdapter, rendered: &adapter::Rendered) {
+        set(state, "id", Value::from(format!("{}/{}", spec.namespace, spec.name)));
+        set(state, "config_yaml", Value::from(rendered.config_yaml.as_str()));
+        set(state, "external_metric_names", Value::list(rendered.external_metric_names.iter().map(|n| Value::from(n.as_str()))));
+        set(state, "yaml", Value::from(rendered.yaml.as_str()));
+        set(state, "sha256", Value::from(rendered.sha256.as_str()));
     }
 
-    async fn update(&self, ctx: &Context, prior: &Value, planned: &Value, _config: &Value, _private: &[u8]) -> StateResult {
-        update_manifest(prior, planned, || apply(ctx, planned))
+    fn flatten(content: &str) -> Result<Value, String> {
+        flatten(content)
     }
-
-    async fn delete(&self, _ctx: &Context, prior: &Value, _private: &[u8]) -> Diagnostics {
-        delete_manifest(prior)
-    }
-
-    /// Imports from a manifest file: the id is its path, which becomes `output_path`.
-    async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
-        let fail = |detail: String| Diagnostics::from(Diagnostic::error(format!("importing prometheus-adapter manifest ({id})"), detail));
-        let content = std::fs::read_to_string(id).map_err(|e| fail(format!("reading the file: {e}. The import id is the path of a manifest file.")))?;
-        let mut state = flatten(&content).map_err(fail)?;
-        set(&mut state, "output_path", Value::from(id));
-        let spec = spec_of(&state)?;
-        let overrides = overrides_for(ctx, &TEMPLATES)?;
-        let rendered = adapter::render(&spec, &overrides).map_err(|e| render_diagnostics(&e, "prometheus-adapter ConfigMap"))?;
-        set_outputs(&mut state, &spec, &rendered);
-        refresh_output(&mut state).map_err(Diagnostics::from)?;
-        Ok(state)
-    }
-}
-
-fn apply(ctx: &Context, planned: &Value) -> Result<Value, Diagnostics> {
-    let spec = spec_of(planned)?;
-    let overrides = overrides_for(ctx, &TEMPLATES)?;
-    let rendered = adapter::render(&spec, &overrides).map_err(|e| render_diagnostics(&e, "prometheus-adapter ConfigMap"))?;
-    if text(planned, "yaml").is_some_and(|y| y != rendered.yaml) {
-        return Err(Diagnostic::error("The manifest changed between plan and apply", "The rendered YAML differs from the plan (was a template in templates_dir edited?). Run terraform plan again.").into());
-    }
-    let mut state = planned.clone();
-    set_outputs(&mut state, &spec, &rendered);
-    write_output(&mut state, &rendered.yaml).map_err(Diagnostics::from)?;
-    Ok(state)
 }
 
 /// Reads aggregation and window back from a generated metricsQuery; any other query is kept whole.
