@@ -303,6 +303,8 @@ fn one_price_call_per_instance_type_per_plan() {
     for instance_type in ["c5.xlarge", "c5a.xlarge", "m5.large"] {
         let calls = calls_since(since, &[instance_type, "eu-west-1"]);
         assert_eq!(count(&calls, "pricing:GetProducts"), 1, "{instance_type}: {calls:#?}");
+        // The provider's own calls (its SDK app name), so the suite's IAM check sees them.
+        assert!(calls.iter().all(|c| c["app"] == autoscale::aws::APP_NAME), "{calls:#?}");
         let spot: Vec<&Json> = calls.iter().filter(|c| c["action"] == "DescribeSpotPriceHistory").collect();
         // 3 zones × 43 records = 129: two pages of 100, the second asked for with the first's token.
         assert_eq!(spot.len(), 2, "{instance_type}: {spot:#?}");

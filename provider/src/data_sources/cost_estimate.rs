@@ -585,19 +585,7 @@ mod tests {
 
     /// A configuration as Terraform sends it: every attribute and block present.
     fn config(set: &[(&str, Value)]) -> Value {
-        let schema = CostEstimate.schema();
-        let mut fields = BTreeMap::new();
-        for a in &schema.block.attributes {
-            fields.insert(a.name.clone(), Value::Null);
-        }
-        for b in &schema.block.blocks {
-            let empty = if b.nesting == tfplugin::schema::Nesting::List { Value::List(Vec::new()) } else { Value::Null };
-            fields.insert(b.type_name.clone(), empty);
-        }
-        for (k, v) in set {
-            fields.insert((*k).to_string(), v.clone());
-        }
-        Value::Object(fields)
+        super::super::test_config(&CostEstimate.schema(), set)
     }
 
     fn paths(config: &Value) -> Vec<String> {
