@@ -2,8 +2,8 @@
 //! provider/src/aws/actions.rs) allows every AWS call the provider makes: a representative run —
 //! apply of the system in tests/fixtures/system.tf, an update touching sizes, labels and tags, a
 //! refresh, imports of every AWS-backed resource, destroy, and a cost estimate's price calls — is
-//! recorded by the emulator, and each recorded call must be in the policy the binary prints. (scripts/test.sh makes the same check
-//! over every call the provider made in the whole suite.)
+//! recorded by the emulator, and each recorded call must be in the policy the binary prints.
+//! (scripts/test.sh makes the same check over every call the provider made in the whole suite.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
