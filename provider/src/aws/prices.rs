@@ -228,18 +228,23 @@ pub async fn spot_history(client: &aws_sdk_ec2::Client, region: &str, instance_t
 
 type Cell<V> = Arc<OnceCell<V>>;
 
+/// One shared answer per key, each filled by the first asker.
+type Cells<K, V> = Mutex<HashMap<K, Cell<V>>>;
+
 /// The prices asked for in this provider process, each fetched once.
 pub struct PriceBook {
     pricing: aws_sdk_pricing::Client,
     /// EC2 in the provider's region; other regions' clients are derived from it.
     ec2: aws_sdk_ec2::Client,
     ec2_region: String,
-    on_demand: Mutex<HashMap<(String, String), Cell<f64>>>,
-    spot: Mutex<HashMap<(String, String, u32), Cell<Vec<SpotRecord>>>>,
+    /// By (region, instance type).
+    on_demand: Cells<(String, String), f64>,
+    /// By (region, instance type, lookback hours).
+    spot: Cells<(String, String, u32), Vec<SpotRecord>>,
     ec2_by_region: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
 }
 
-fn cell<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, Cell<V>>>, key: K) -> Cell<V> {
+fn cell<K: std::hash::Hash + Eq, V>(map: &Cells<K, V>, key: K) -> Cell<V> {
     let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     map.entry(key).or_insert_with(|| Arc::new(OnceCell::new())).clone()
 }

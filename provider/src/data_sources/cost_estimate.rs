@@ -541,7 +541,8 @@ fn fill(model: &Model, priced: &[Priced], figures: &Estimate, capacity: Capacity
         on_demand_hourly_price: Some(round(figures.on_demand_hourly, 6)),
         spot_hourly_price: Some(round(figures.spot_hourly, 6)),
         hourly_price: Some(round(figures.hourly, 6)),
-        weekly_instance_hours: Some(round(figures.weekly_instance_hours, 4)),
+        // A given value is kept as written (the state must not contradict the configuration).
+        weekly_instance_hours: model.weekly_instance_hours.or(Some(round(figures.weekly_instance_hours, 4))),
         static_node_count: figures.static_node_count,
         weekly_cost: Some(cents(figures.weekly_cost)),
         monthly_cost: Some(cents(monthly(figures.weekly_cost))),
