@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
+pub mod crd_schema;
+
 pub use autoscale::aws::Clients;
 
 /// The repository root.
