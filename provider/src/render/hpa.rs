@@ -228,19 +228,24 @@ pub fn validate(hpa: &HorizontalPodAutoscaler) -> Vec<Violation> {
         check_metric(metric, i, &mut out);
     }
     if let Some(behavior) = &spec.behavior {
-        let path = AttributePath::root("behavior");
-        if let Some(rules) = &behavior.scale_up {
-            check_rules(rules, &path.clone().attr("scale_up"), &mut out);
-        }
-        if let Some(rules) = &behavior.scale_down {
-            check_rules(rules, &path.clone().attr("scale_down"), &mut out);
-        }
+        check_behavior(behavior, &AttributePath::root("behavior"), &mut out);
     }
     out
 }
 
+/// The API server's rules for a `behavior` (both directions), reported below `path`; shared with
+/// KEDA's `advanced.horizontalPodAutoscalerConfig.behavior`, which becomes an HPA's behavior.
+pub fn check_behavior(behavior: &Behavior, path: &AttributePath, out: &mut Vec<Violation>) {
+    if let Some(rules) = &behavior.scale_up {
+        check_rules(rules, &path.clone().attr("scale_up"), out);
+    }
+    if let Some(rules) = &behavior.scale_down {
+        check_rules(rules, &path.clone().attr("scale_down"), out);
+    }
+}
+
 /// A path segment name as the API checks it: not empty, not `.` or `..`, no `/` or `%`.
-fn check_reference(reference: &ObjectReference, path: &AttributePath, out: &mut Vec<Violation>) {
+pub fn check_reference(reference: &ObjectReference, path: &AttributePath, out: &mut Vec<Violation>) {
     if reference.kind.is_empty() {
         out.push(Violation::new(path.clone().attr("kind"), "kind must not be empty."));
     }

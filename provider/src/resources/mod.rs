@@ -7,6 +7,7 @@ pub mod hpa_manifest;
 pub mod manifest;
 pub mod manifest_files;
 pub mod prometheus_adapter_manifest;
+pub mod scaling_behavior;
 pub mod scaling_schedule;
 pub mod scheduled_action;
 pub mod spot_node_group;
