@@ -9,6 +9,7 @@
 pub mod cluster_autoscaler;
 mod compiled;
 pub mod hpa;
+pub mod keda;
 pub mod kubernetes;
 pub mod prometheus_adapter;
 pub mod templates;
@@ -55,7 +56,7 @@ macro_rules! rendered_manifest {
     )+};
 }
 
-rendered_manifest!(hpa::Rendered, cluster_autoscaler::Rendered, prometheus_adapter::Rendered);
+rendered_manifest!(hpa::Rendered, cluster_autoscaler::Rendered, prometheus_adapter::Rendered, keda::Rendered);
 
 /// Errors rendering a manifest.
 #[derive(Debug, thiserror::Error)]

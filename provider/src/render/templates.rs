@@ -33,10 +33,12 @@ pub enum TemplateName {
     PrometheusAdapter,
     /// The prometheus-adapter `config.yaml` itself (external rules).
     PrometheusAdapterConfig,
+    /// A KEDA ScaledObject, after the TriggerAuthentications its triggers own.
+    KedaScaledObject,
 }
 
 impl TemplateName {
-    pub const ALL: [TemplateName; 4] = [Self::Hpa, Self::ClusterAutoscaler, Self::PrometheusAdapter, Self::PrometheusAdapterConfig];
+    pub const ALL: [TemplateName; 5] = [Self::Hpa, Self::ClusterAutoscaler, Self::PrometheusAdapter, Self::PrometheusAdapterConfig, Self::KedaScaledObject];
 
     /// The file name under `templates/` or `templates_dir`.
     pub fn file_name(self) -> &'static str {
@@ -45,6 +47,7 @@ impl TemplateName {
             Self::ClusterAutoscaler => "cluster_autoscaler.yaml.hbs",
             Self::PrometheusAdapter => "prometheus_adapter.yaml.hbs",
             Self::PrometheusAdapterConfig => "prometheus_adapter_config.yaml.hbs",
+            Self::KedaScaledObject => "keda_scaled_object.yaml.hbs",
         }
     }
 
@@ -55,6 +58,7 @@ impl TemplateName {
             Self::ClusterAutoscaler => include_str!("../../../templates/cluster_autoscaler.yaml.hbs"),
             Self::PrometheusAdapter => include_str!("../../../templates/prometheus_adapter.yaml.hbs"),
             Self::PrometheusAdapterConfig => include_str!("../../../templates/prometheus_adapter_config.yaml.hbs"),
+            Self::KedaScaledObject => include_str!("../../../templates/keda_scaled_object.yaml.hbs"),
         }
     }
 }
@@ -130,8 +134,8 @@ fn builtin_registry() -> Result<&'static Handlebars<'static>, TemplateError> {
 
 /// The built-in templates compiled for direct rendering, in [`TemplateName::ALL`] order; `None`
 /// for one that uses handlebars beyond the compiled subset (handlebars renders it then).
-pub(super) fn builtin_compiled() -> Result<&'static [Option<Compiled>; 4], TemplateError> {
-    static COMPILED: OnceLock<[Option<Compiled>; 4]> = OnceLock::new();
+pub(super) fn builtin_compiled() -> Result<&'static [Option<Compiled>; TemplateName::ALL.len()], TemplateError> {
+    static COMPILED: OnceLock<[Option<Compiled>; TemplateName::ALL.len()]> = OnceLock::new();
     if let Some(compiled) = COMPILED.get() {
         return Ok(compiled);
     }
