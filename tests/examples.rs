@@ -48,6 +48,7 @@ example_tests! {
     asg_discovery_tags: "resources/autoscale_asg_discovery_tags" in "eu-west-1";
     cluster_autoscaler_manifest: "resources/autoscale_cluster_autoscaler_manifest" in "eu-west-2";
     hpa_manifest: "resources/autoscale_hpa_manifest" in "eu-west-3";
+    keda_scaled_object_manifest: "resources/autoscale_keda_scaled_object_manifest" in "ca-central-1";
     prometheus_adapter_manifest: "resources/autoscale_prometheus_adapter_manifest" in "eu-central-1";
     scaling_schedule: "resources/autoscale_scaling_schedule" in "us-west-1";
     scheduled_action: "resources/autoscale_scheduled_action" in "us-west-2";
@@ -415,6 +416,18 @@ mod checks {
         assert!(!ex.ws.path().join("manifests/api-hpa.yaml").exists(), "destroy leaves the manifest");
     }
 
+    pub fn keda_scaled_object_manifest(ex: &Example) {
+        ex.apply();
+        let yaml = ex.file("manifests/worker-scaledobject.yaml");
+        assert_eq!(Json::String(yaml.clone()), ex.output("worker_scaled_object_yaml"), "the file and the output differ");
+        for needle in ["kind: TriggerAuthentication", "name: celery-broker", "kind: ScaledObject", "minReplicaCount: 0", "listName: celery", "listLength: \"100\"", "timezone: Europe/Paris", "name: worker-redis"] {
+            assert!(yaml.contains(needle), "the manifest lacks {needle:?}:\n{yaml}");
+        }
+        ex.imports_as_shown(&[]);
+        ex.destroy();
+        assert!(!ex.ws.path().join("manifests/worker-scaledobject.yaml").exists(), "destroy leaves the manifest");
+    }
+
     pub fn prometheus_adapter_manifest(ex: &Example) {
         ex.apply();
         let yaml = ex.file("manifests/prometheus-adapter.yaml");
@@ -563,6 +576,7 @@ fn every_example_validates() {
         "autoscale_hpa_manifest",
         "autoscale_cluster_autoscaler_manifest",
         "autoscale_prometheus_adapter_manifest",
+        "autoscale_keda_scaled_object_manifest",
         "autoscale_hpa_simulation",
     ] {
         assert!(names.iter().any(|n| n == expected), "no example folder for {expected}: {names:?}");

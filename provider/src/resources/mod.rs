@@ -4,6 +4,7 @@ pub mod asg_discovery_tags;
 pub mod cluster_autoscaler_manifest;
 pub mod hpa_check;
 pub mod hpa_manifest;
+pub mod keda_scaled_object_manifest;
 pub mod manifest;
 pub mod manifest_files;
 pub mod prometheus_adapter_manifest;
@@ -28,5 +29,6 @@ pub fn all() -> Vec<Arc<dyn Resource>> {
         Arc::new(Manifest::<hpa_manifest::HpaManifest>::new()),
         Arc::new(Manifest::<cluster_autoscaler_manifest::ClusterAutoscalerManifest>::new()),
         Arc::new(Manifest::<prometheus_adapter_manifest::PrometheusAdapterManifest>::new()),
+        Arc::new(Manifest::<keda_scaled_object_manifest::KedaScaledObjectManifest>::new()),
     ]
 }
