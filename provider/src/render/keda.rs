@@ -622,14 +622,7 @@ pub fn parse(yaml: &str) -> Result<KedaManifest, String> {
             return Err(format!("expected {API_VERSION} objects, found {api_version:?} {kind}"));
         }
         match kind.as_str() {
-            SCALED_OBJECT => {
-                let mut document = document;
-                // KEDA defaults the target's kind to Deployment; the typed reference needs it.
-                if let Some(reference) = document.pointer_mut("/spec/scaleTargetRef").and_then(|r| r.as_object_mut()) {
-                    reference.entry("kind").or_insert_with(|| "Deployment".into());
-                }
-                scaled_objects.push(serde_json::from_value::<ScaledObject>(document).map_err(|e| format!("not a ScaledObject: {e}"))?);
-            }
+            SCALED_OBJECT => scaled_objects.push(scaled_object_from_json(document)?),
             TRIGGER_AUTHENTICATION => {
                 trigger_authentications.push(serde_json::from_value::<TriggerAuthentication>(document).map_err(|e| format!("not a TriggerAuthentication: {e}"))?);
             }
@@ -642,6 +635,18 @@ pub fn parse(yaml: &str) -> Result<KedaManifest, String> {
         (None, _) => Err("no ScaledObject found".into()),
         _ => Err("more than one ScaledObject found".into()),
     }
+}
+
+/// A ScaledObject from its parsed document.
+///
+/// # Errors
+/// A message when the document is not a ScaledObject's shape.
+pub fn scaled_object_from_json(mut document: serde_json::Value) -> Result<ScaledObject, String> {
+    // KEDA defaults the target's kind to Deployment; the typed reference needs it.
+    if let Some(reference) = document.pointer_mut("/spec/scaleTargetRef").and_then(|r| r.as_object_mut()) {
+        reference.entry("kind").or_insert_with(|| "Deployment".into());
+    }
+    serde_json::from_value::<ScaledObject>(document).map_err(|e| format!("not a ScaledObject: {e}"))
 }
 
 /// The replica bounds of the HPA KEDA generates: min `max(1, minReplicaCount)`, max
