@@ -12,6 +12,7 @@ pub mod hpa;
 pub mod keda;
 pub mod kubernetes;
 pub mod prometheus_adapter;
+pub mod queue_exporter;
 pub mod templates;
 pub mod yaml_scalar;
 
@@ -56,7 +57,7 @@ macro_rules! rendered_manifest {
     )+};
 }
 
-rendered_manifest!(hpa::Rendered, cluster_autoscaler::Rendered, prometheus_adapter::Rendered, keda::Rendered);
+rendered_manifest!(hpa::Rendered, cluster_autoscaler::Rendered, prometheus_adapter::Rendered, keda::Rendered, queue_exporter::Rendered);
 
 /// Errors rendering a manifest.
 #[derive(Debug, thiserror::Error)]

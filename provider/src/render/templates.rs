@@ -35,10 +35,12 @@ pub enum TemplateName {
     PrometheusAdapterConfig,
     /// A KEDA ScaledObject, after the TriggerAuthentications its triggers own.
     KedaScaledObject,
+    /// The Celery queue exporter's Deployment, Service and optional ServiceMonitor.
+    QueueExporter,
 }
 
 impl TemplateName {
-    pub const ALL: [TemplateName; 5] = [Self::Hpa, Self::ClusterAutoscaler, Self::PrometheusAdapter, Self::PrometheusAdapterConfig, Self::KedaScaledObject];
+    pub const ALL: [TemplateName; 6] = [Self::Hpa, Self::ClusterAutoscaler, Self::PrometheusAdapter, Self::PrometheusAdapterConfig, Self::KedaScaledObject, Self::QueueExporter];
 
     /// The file name under `templates/` or `templates_dir`.
     pub fn file_name(self) -> &'static str {
@@ -48,6 +50,7 @@ impl TemplateName {
             Self::PrometheusAdapter => "prometheus_adapter.yaml.hbs",
             Self::PrometheusAdapterConfig => "prometheus_adapter_config.yaml.hbs",
             Self::KedaScaledObject => "keda_scaled_object.yaml.hbs",
+            Self::QueueExporter => "queue_exporter.yaml.hbs",
         }
     }
 
@@ -59,6 +62,7 @@ impl TemplateName {
             Self::PrometheusAdapter => include_str!("../../../templates/prometheus_adapter.yaml.hbs"),
             Self::PrometheusAdapterConfig => include_str!("../../../templates/prometheus_adapter_config.yaml.hbs"),
             Self::KedaScaledObject => include_str!("../../../templates/keda_scaled_object.yaml.hbs"),
+            Self::QueueExporter => include_str!("../../../templates/queue_exporter.yaml.hbs"),
         }
     }
 }

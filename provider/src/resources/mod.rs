@@ -8,6 +8,7 @@ pub mod keda_scaled_object_manifest;
 pub mod manifest;
 pub mod manifest_files;
 pub mod prometheus_adapter_manifest;
+pub mod queue_exporter_manifest;
 pub mod scaling_behavior;
 pub mod scaling_schedule;
 pub mod scheduled_action;
@@ -30,5 +31,6 @@ pub fn all() -> Vec<Arc<dyn Resource>> {
         Arc::new(Manifest::<cluster_autoscaler_manifest::ClusterAutoscalerManifest>::new()),
         Arc::new(Manifest::<prometheus_adapter_manifest::PrometheusAdapterManifest>::new()),
         Arc::new(Manifest::<keda_scaled_object_manifest::KedaScaledObjectManifest>::new()),
+        Arc::new(Manifest::<queue_exporter_manifest::QueueExporterManifest>::new()),
     ]
 }
