@@ -50,6 +50,7 @@ example_tests! {
     hpa_manifest: "resources/autoscale_hpa_manifest" in "eu-west-3";
     keda_scaled_object_manifest: "resources/autoscale_keda_scaled_object_manifest" in "ca-central-1";
     prometheus_adapter_manifest: "resources/autoscale_prometheus_adapter_manifest" in "eu-central-1";
+    queue_exporter_manifest: "resources/autoscale_queue_exporter_manifest" in "sa-east-1";
     scaling_schedule: "resources/autoscale_scaling_schedule" in "us-west-1";
     scheduled_action: "resources/autoscale_scheduled_action" in "us-west-2";
     spot_node_group: "resources/autoscale_spot_node_group" in "us-east-2";
@@ -428,6 +429,19 @@ mod checks {
         assert!(!ex.ws.path().join("manifests/worker-scaledobject.yaml").exists(), "destroy leaves the manifest");
     }
 
+    pub fn queue_exporter_manifest(ex: &Example) {
+        ex.apply();
+        let yaml = ex.file("manifests/celery-exporter.yaml");
+        for needle in ["kind: Deployment", "kind: Service", "kind: ServiceMonitor", "\"--queues=celery,video-processing,default\"", "name: CE_BROKER_URL", "name: celery-broker"] {
+            assert!(yaml.contains(needle), "the exporter lacks {needle:?}:\n{yaml}");
+        }
+        let adapter = ex.ws.attrs("autoscale_prometheus_adapter_manifest.celery");
+        assert_eq!(adapter["external_metric_names"], serde_json::json!(["celery_queue_depth"]));
+        ex.imports_as_shown(&[]);
+        ex.destroy();
+        assert!(!ex.ws.path().join("manifests/celery-exporter.yaml").exists(), "destroy leaves the manifest");
+    }
+
     pub fn prometheus_adapter_manifest(ex: &Example) {
         ex.apply();
         let yaml = ex.file("manifests/prometheus-adapter.yaml");
@@ -577,6 +591,7 @@ fn every_example_validates() {
         "autoscale_cluster_autoscaler_manifest",
         "autoscale_prometheus_adapter_manifest",
         "autoscale_keda_scaled_object_manifest",
+        "autoscale_queue_exporter_manifest",
         "autoscale_hpa_simulation",
     ] {
         assert!(names.iter().any(|n| n == expected), "no example folder for {expected}: {names:?}");
