@@ -631,12 +631,23 @@ fn quickstart_applies_plans_empty_and_destroys() {
     assert_eq!(spike["time_to_max"], Json::Null, "{spike}");
     assert!(applied.text().contains("does not reach 50 ready pods within 120 s"), "{}", applied.text());
 
+    // The seed's 5000-job backlog: both worker forms have 50 pods ready at 90 s; the HPA form
+    // ends at its floor of 2, the KEDA form at zero from 1185 s (585 + the 600 s cooldown).
+    let backlog = value("worker_backlog");
+    assert_eq!(backlog["adapter"]["ready_50_at"], 90, "{backlog}");
+    assert_eq!(backlog["adapter"]["final_replicas"], 2, "{backlog}");
+    assert_eq!(backlog["keda"]["ready_50_at"], 90, "{backlog}");
+    assert_eq!(backlog["keda"]["final_replicas"], 0, "{backlog}");
+    assert_eq!(backlog["keda"]["zero_at"], 1185, "{backlog}");
+
     // The manifests are on disk, where the outputs say.
     let paths = value("manifest_paths");
     for (name, expect) in [
         ("api_hpa", "kind: HorizontalPodAutoscaler"),
         ("worker_hpa", "celery_queue_depth"),
         ("prometheus_adapter", "celery_queue_depth"),
+        ("queue_exporter", "--queues=celery,video-processing,default"),
+        ("keda_worker", "listName: celery"),
         ("cluster_autoscaler", "--expander=least-waste"),
     ] {
         let path = ws.path().join(paths[name].as_str().unwrap());

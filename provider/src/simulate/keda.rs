@@ -212,6 +212,34 @@ mod tests {
         assert!(sim.timeline.iter().all(|p| p.desired_replicas == 0), "40 jobs do not pass the activation value 50");
     }
 
+    /// The figures docs/guides/queue-scaling.md quotes: the seed's 5000-job backlog (held for 10
+    /// minutes, then the queue is empty for 20), 30 s pod start-up, against the seed's worker HPA
+    /// (adapter form, from its 2 pods) and the worker's KEDA form (from zero at night).
+    #[test]
+    fn the_queue_scaling_guide_figures() {
+        let load = steps(&[(600, 5000.0), (1200, 0.0)]);
+        let hpa_yaml = include_str!("../../../tests/fixtures/seed/worker-hpa.yaml");
+        let adapter = Scenario::new(Hpa::from_yaml(hpa_yaml).unwrap(), load.clone()).pod_startup_seconds(30);
+        let adapter = simulate(&adapter).unwrap();
+        let keda = simulate(&scenario(load, 15, 600).pod_startup_seconds(30)).unwrap();
+        if std::env::var_os("PRINT_TIMELINES").is_some() {
+            println!("adapter form:\n{}\nKEDA form:\n{}", adapter.table(), keda.table());
+        }
+        // Adapter form: 2 → 12 → 36 → 50 pods asked for at 0, 30 and 60 s (10 pods, then 200 %, per
+        // 30 s); 50 ready at 90 s.
+        assert_eq!(adapter.time_to_reach(50, Counting::DesiredReplicas, 0), Some(60));
+        assert_eq!(adapter.time_to_reach(50, Counting::ReadyPods, 0), Some(90));
+        // KEDA form: activated at the first poll (0 s) to 1, the HPA takes it 1 → 11 → 33 → 50.
+        assert_eq!(keda.time_to_reach(1, Counting::DesiredReplicas, 0), Some(0));
+        assert_eq!(keda.time_to_reach(50, Counting::DesiredReplicas, 0), Some(60));
+        assert_eq!(keda.time_to_reach(50, Counting::ReadyPods, 0), Some(90));
+        // After the queue empties at 600 s: the HPA form keeps its floor of 2; the KEDA form is at
+        // zero from 585 + 600 = 1185 s.
+        assert_eq!(adapter.timeline.last().map(|p| p.desired_replicas), Some(2));
+        let zero = keda.timeline.iter().find(|p| p.time_seconds > 0 && p.desired_replicas == 0).map(|p| p.time_seconds);
+        assert_eq!(zero, Some(1185));
+    }
+
     #[test]
     fn only_pod_metrics_means_no_idle_step() {
         let yaml = "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n  minReplicaCount: 2\n  maxReplicaCount: 50\n  triggers:\n  - type: cpu\n    metricType: Utilization\n    metadata: {value: \"70\"}\n";
