@@ -6,17 +6,7 @@
 
 use std::path::Path;
 
-use acceptance::{Workspace, repo_root};
-
-fn assert_golden(name: &str, actual: &str) {
-    let path = repo_root().join("tests/golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
-    assert_eq!(actual, expected, "{name} differs from its golden file");
-}
+use acceptance::{Workspace, assert_golden};
 
 /// The seed's Cluster Autoscaler: AWS, least-waste, ASG tag discovery, scale-down 10 minutes
 /// after add, utilization threshold 0.5, 15 minutes to provision a node.

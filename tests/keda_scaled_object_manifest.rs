@@ -1,7 +1,7 @@
 //! Acceptance tests of `autoscale_keda_scaled_object_manifest` under the real terraform: the
 //! seed's worker in KEDA's form known at plan time, applied, checked against KEDA's published
 //! CRD schemas (2.16.0 and 2.20.2) together with every other scaler's form, an update, output
-//! file drift, import from the file, destroy, and bad input failing at plan.
+//! file drift, import from the file and destroy. Bad input is in tests/bad_input.rs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -297,40 +297,4 @@ fn update_shows_the_new_manifest_and_drift_is_repaired() {
     ws.assert_no_changes();
     ws.destroy();
     assert!(!file.exists());
-}
-
-/// Each bad configuration fails at plan with the attribute and the rule in the message, and
-/// writes nothing.
-#[test]
-fn bad_input_fails_at_plan_naming_the_attribute() {
-    let cases: &[(&str, &str, &[&str])] = &[
-        ("min_replica_count = 0", "min_replica_count = 0\n  idle_replica_count = 0", &["idle_replica_count", "must be less than min_replica_count"]),
-        ("max_replica_count = 100", "max_replica_count = 0", &["max_replica_count", "at least 1"]),
-        ("polling_interval  = 15", "polling_interval = 0", &["polling_interval", "at least 1"]),
-        ("list_length = 100", "list_length = 0", &["list_length", "at least 1"]),
-        ("list_name   = \"celery\"", "list_name = \"\"", &["list_name", "non-empty"]),
-        ("address     = \"redis.queues.svc:6379\"", "address = \"redis.queues.svc\"", &["address", "is not host:port"]),
-        ("timezone         = \"Europe/Paris\"", "timezone = \"Europe/Pariss\"", &["timezone", "IANA time zone"]),
-        ("end              = \"0 20 * * 1-5\"", "end = \"0 8 * * 1-5\"", &["end", "start and end are the same"]),
-        ("start            = \"0 8 * * 1-5\"", "start = \"0 8 * *\"", &["start", "5-field cron"]),
-        ("parameter = \"password\"", "parameter = \"passwd\"", &["parameter", "not an auth parameter of the redis scaler"]),
-        ("name      = \"celery-broker\"", "name = \"Celery_Broker\"", &["name", "not a Secret name"]),
-    ];
-    let ws = Workspace::empty();
-    let file = out_dir(&ws).join("worker.yaml");
-    let good = worker(&file, 100);
-    for (from, to, expect) in cases {
-        assert!(good.contains(from), "case {from:?} does not apply");
-        ws.write_config(&good.replacen(from, to, 1));
-        let out = ws.plan(&[]);
-        assert_eq!(out.code, 1, "{to:?} should fail the plan:\n{}", out.text());
-        let text = out.text();
-        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        for needle in *expect {
-            assert!(flat.contains(needle), "{to:?}: the error does not mention {needle:?}:\n{text}");
-        }
-        assert!(!text.contains("panic") && !text.contains("Provider bug"), "{text}");
-        assert_eq!(text.matches("Error: ").count(), 1, "{to:?}: one mistake, one error:\n{text}");
-    }
-    assert!(!file.exists(), "a failed plan wrote the file");
 }

@@ -29,6 +29,17 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
+/// Compares `actual` with tests/golden/`name`; `UPDATE_GOLDEN=1` rewrites the file instead.
+pub fn assert_golden(name: &str, actual: &str) {
+    let path = repo_root().join("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
+    assert_eq!(actual, expected, "{name} differs from its golden file");
+}
+
 /// The pinned terraform: `$TERRAFORM`, else `.tools/bin/terraform` (installed by `make tools`).
 pub fn terraform_bin() -> PathBuf {
     let path = std::env::var_os("TERRAFORM").map_or_else(|| repo_root().join(".tools/bin/terraform"), PathBuf::from);

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use tfplugin::AttributePath;
 
 use super::cluster_autoscaler::split_documents;
-use super::hpa::{Behavior, ObjectMeta, ObjectReference, check_behavior, check_reference};
-use super::kubernetes::{check_annotations, check_labels, check_name, check_namespace, check_positive_quantity, is_dns1123_subdomain};
+use super::hpa::{Behavior, ObjectMeta, ObjectReference, check_behavior, check_meta, check_reference};
+use super::kubernetes::{check_name, check_positive_quantity, is_dns1123_subdomain};
 use super::templates::{self, Overrides, TemplateName};
 use super::{RenderError, Violation, sha256_hex};
 use crate::schedule;
@@ -322,17 +322,7 @@ fn parse_decimal(text: &str) -> Option<f64> {
 pub fn validate(manifest: &KedaManifest) -> Vec<Violation> {
     let mut out = Vec::new();
     let so = &manifest.scaled_object;
-    let meta = &so.metadata;
-    check_name(&meta.name, AttributePath::root("name"), &mut out);
-    if let Some(namespace) = &meta.namespace {
-        check_namespace(namespace, AttributePath::root("namespace"), &mut out);
-    }
-    if let Some(labels) = &meta.labels {
-        check_labels(labels, &AttributePath::root("labels"), &mut out);
-    }
-    if let Some(annotations) = &meta.annotations {
-        check_annotations(annotations, &AttributePath::root("annotations"), &mut out);
-    }
+    check_meta(&so.metadata, &mut out);
     let spec = &so.spec;
     check_reference(&spec.scale_target_ref, &AttributePath::root("target"), &mut out);
     check_replicas(spec, &mut out);

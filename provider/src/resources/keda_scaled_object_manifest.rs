@@ -16,7 +16,7 @@ use tfplugin::value::{Type, from_value};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value, validate};
 
 use super::manifest::ManifestKind;
-use super::manifest_files::set;
+use super::manifest_files::{set, set_documents};
 use super::scaling_behavior::{self, BehaviorModel, ReferenceModel, flatten_reference, opt_text, reference, target_block};
 use crate::render::hpa::ObjectMeta;
 use crate::render::keda::{
@@ -241,7 +241,7 @@ fn spec_of(value: &Value) -> Result<KedaManifest, Diagnostics> {
     }
     let hpa_config = (m.hpa_name.is_some() || m.behavior.is_some()).then(|| HpaConfig { name: m.hpa_name.clone(), behavior: scaling_behavior::expand(m.behavior.as_ref()) });
     let advanced = (m.restore_to_original_replica_count.is_some() || hpa_config.is_some())
-        .then(|| Advanced { restore_to_original_replica_count: m.restore_to_original_replica_count, horizontal_pod_autoscaler_config: hpa_config });
+        .then_some(Advanced { restore_to_original_replica_count: m.restore_to_original_replica_count, horizontal_pod_autoscaler_config: hpa_config });
     Ok(KedaManifest {
         trigger_authentications,
         scaled_object: ScaledObject {
@@ -374,10 +374,8 @@ impl ManifestKind for KedaScaledObjectManifest {
 
     fn set_outputs(state: &mut Value, spec: &KedaManifest, rendered: &keda::Rendered) {
         let meta = &spec.scaled_object.metadata;
-        set(state, "id", Value::from(format!("{}/{}", meta.namespace.as_deref().unwrap_or("default"), meta.name)));
-        set(state, "yaml", Value::from(rendered.yaml.as_str()));
-        set(state, "documents", Value::list(rendered.documents.iter().map(|d| Value::from(d.as_str()))));
-        set(state, "sha256", Value::from(rendered.sha256.as_str()));
+        let id = format!("{}/{}", meta.namespace.as_deref().unwrap_or("default"), meta.name);
+        set_documents(state, id, &rendered.yaml, &rendered.documents, &rendered.sha256);
     }
 
     fn flatten(content: &str) -> Result<Value, String> {

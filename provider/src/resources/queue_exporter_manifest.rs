@@ -13,7 +13,7 @@ use tfplugin::value::{Type, from_value};
 use tfplugin::{Diagnostic, Diagnostics, Value, validate};
 
 use super::manifest::ManifestKind;
-use super::manifest_files::set;
+use super::manifest_files::{set, set_documents};
 use crate::render::queue_exporter::{self as exporter, QueueExporter, ServiceMonitor};
 use crate::render::{Overrides, RenderError, TemplateName, Violation};
 
@@ -264,7 +264,6 @@ impl ManifestKind for QueueExporterManifest {
 
     fn set_outputs(state: &mut Value, spec: &ExporterSpec, rendered: &exporter::Rendered) {
         let rule = adapter_rule(spec);
-        set(state, "id", Value::from(format!("{}/{}", spec.exporter.namespace, spec.exporter.name)));
         set(
             state,
             "external_rule",
@@ -275,9 +274,8 @@ impl ManifestKind for QueueExporterManifest {
                 ("window", rule.window.as_deref().map_or(Value::Null, Value::from)),
             ])]),
         );
-        set(state, "yaml", Value::from(rendered.yaml.as_str()));
-        set(state, "documents", Value::list(rendered.documents.iter().map(|d| Value::from(d.as_str()))));
-        set(state, "sha256", Value::from(rendered.sha256.as_str()));
+        let id = format!("{}/{}", spec.exporter.namespace, spec.exporter.name);
+        set_documents(state, id, &rendered.yaml, &rendered.documents, &rendered.sha256);
     }
 
     fn flatten(content: &str) -> Result<Value, String> {

@@ -210,7 +210,7 @@ impl Scenario {
             _ => {}
         }
         // Zero is a start only where KEDA's idle step can leave it.
-        if self.initial_replicas == Some(0) && !self.keda.is_some_and(|k| k.idle_replicas == 0) {
+        if self.initial_replicas == Some(0) && self.keda.is_none_or(|k| k.idle_replicas != 0) {
             errors.push(ScenarioError::ZeroInitialReplicas);
         }
         if u64::from(self.pod_startup_seconds) > MAX_DURATION_SECONDS {
