@@ -267,6 +267,22 @@ fn base(resource: &str) -> &'static str {
 }
 "#
         }
+        "autoscale_queue_exporter_manifest" => {
+            r#"resource "autoscale_queue_exporter_manifest" "this" {
+  name   = "__NAME__"
+  queues = ["celery", "video-processing", "default"]
+
+  broker_url_secret {
+    name = "celery-broker"
+    key  = "url"
+  }
+
+  service_monitor {
+    interval = "15s"
+  }
+}
+"#
+        }
         "data.autoscale_hpa_simulation" => {
             r#"data "autoscale_hpa_simulation" "this" {
   hpa_yaml = <<-EOT
@@ -415,6 +431,12 @@ const CASES: &[Case] = &[
     case("autoscale_keda_scaled_object_manifest", "threshold      = 100", "threshold = 0", "threshold", "must be a number greater than 0"),
     case("autoscale_keda_scaled_object_manifest", "    prometheus {", "    metric_type = \"Utilization\"\n    prometheus {", "metric_type", "not a metric type of the prometheus scaler"),
     case("autoscale_keda_scaled_object_manifest", "period_seconds = 30", "period_seconds = 1801", "period_seconds", "between 1 and 1800"),
+    // autoscale_queue_exporter_manifest
+    case("autoscale_queue_exporter_manifest", r#""video-processing""#, r#""video,processing""#, "queues", "no commas or spaces"),
+    case("autoscale_queue_exporter_manifest", r#"name = "celery-broker""#, r#"name = "Celery Broker""#, "name", "is not a Secret name"),
+    case("autoscale_queue_exporter_manifest", r#"key  = "url""#, r#"key = "broker/url""#, "key", "is not a Secret key"),
+    case("autoscale_queue_exporter_manifest", r#"interval = "15s""#, r#"interval = "15 seconds""#, "interval", "is not a duration"),
+    case("autoscale_queue_exporter_manifest", r#"queues = ["celery", "video-processing", "default"]"#, "queues = [\"celery\"]\n  port = 70000", "port", "between 1 and 65535"),
     // data.autoscale_hpa_simulation
     case("data.autoscale_hpa_simulation", r#"profile             = "spike""#, r#"profile = "burst""#, "profile", "`sustained`, `spike`, `ramp`"),
     case("data.autoscale_hpa_simulation", "per_pod_capacity    = 60", "per_pod_capacity = -5", "per_pod_capacity", "must be greater than 0"),
@@ -504,7 +526,7 @@ fn parallel<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     results.into_inner().unwrap()
 }
 
-const RESOURCES: [&str; 9] = [
+const RESOURCES: [&str; 10] = [
     "autoscale_spot_node_group",
     "autoscale_asg_discovery_tags",
     "autoscale_scheduled_action",
@@ -513,6 +535,7 @@ const RESOURCES: [&str; 9] = [
     "autoscale_cluster_autoscaler_manifest",
     "autoscale_prometheus_adapter_manifest",
     "autoscale_keda_scaled_object_manifest",
+    "autoscale_queue_exporter_manifest",
     "data.autoscale_hpa_simulation",
 ];
 
