@@ -29,25 +29,43 @@ test-emulator: tools
 # --- project targets (test, demo, build, ...) ---
 # Added by the lead below this line.
 
-.PHONY: test build docs demo demo-stop bench fmt
+.PHONY: test build provider docs demo demo-shell demo-stop bench fmt
+
+# Every debug build resolves dependency features the same way, so each one reuses the others'
+# artifacts. Cargo unifies a dependency's features over the packages and targets it builds, and
+# lets dev-dependencies add features only when it builds tests or examples: a bare
+# `cargo build -p terraform-provider-autoscale` gave serde, tonic, tower, hyper and the AWS SDK
+# crates other features than the test build (which adds aws-smithy-mocks, criterion, the
+# gRPC client of tfplugin's tests...), and make test recompiled 36 of the demo's crates.
+# `--workspace ... --examples` builds the provider binary with the test build's features while
+# compiling only the binaries and tfplugin's example, not the test binaries.
+PROVIDER_BUILD = cargo build $(CARGO_FLAGS) --workspace --bins --examples
+
+## provider: build target/debug/terraform-provider-autoscale, as make test and make demo build it
+provider:
+	$(PROVIDER_BUILD)
 
 ## build: build the provider (debug) and everything the tests run
 build:
-	cargo build --workspace --bins --examples --tests
+	cargo build --workspace --all-targets
 
 ## test: install pinned tools, build, start an emulator, run every test, stop it; exit status tells
 test: tools build
 	@bash scripts/test.sh
 
 ## docs: regenerate docs/ from the schemas and examples/
-docs:
-	cargo run -q -p terraform-provider-autoscale -- docs docs
+docs: provider
+	target/debug/terraform-provider-autoscale docs docs
 
 ## demo: build the provider, start the emulator and apply examples/quickstart against it
 demo: tools
 	@bash scripts/demo.sh
 
-## demo-stop: destroy the demo and stop the emulator
+## demo-shell: a shell set up to run terraform by hand against the running demo (exit to leave)
+demo-shell:
+	@bash scripts/demo.sh shell
+
+## demo-stop: destroy the demo (showing terraform's output; fails if destroy fails), stop the emulator, remove the demo's files
 demo-stop:
 	@bash scripts/demo.sh stop
 

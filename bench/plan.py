@@ -7,6 +7,21 @@ and an id, no IO) served by tfplugin's example provider. It costs Terraform core
 resource of our SDK costs, so floor / null says how much of a ratio Terraform and the SDK leave
 to the provider, and ours / floor what the manifest resource itself adds.
 
+A fourth, the equal-state floor, is the same `example_null` with a padded `triggers` map whose
+state per resource has as many bytes as ours (a multi-line string, as the manifest is): what
+Terraform core spends on the size of the state and plan alone, separated from what our SDK and
+resource spend per call (ours / equal-state floor).
+
+A fifth, the equal-shape floor, is tfplugin's `example_shaped` serving our resource's very schema
+(from `terraform providers schema -json`) with the same configuration, its computed attributes
+filled at plan time with the values ours computes for one resource, and no work behind it: what
+Terraform core spends on our schema's shape (attributes, nested blocks) and values, separated
+from what our provider spends (ours / equal-shape floor).
+
+After the timed runs, the largest N is planned and applied once more with TFPLUGIN_PROFILE set:
+one line per provider RPC with the time spent decoding, planning, in the resource and encoding,
+summed per RPC (the "profile" line of the output).
+
 Every step alternates between the workspaces (ours, floor, null, ours, ...), so all see the
 same machine load.
 
@@ -33,7 +48,7 @@ import time
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 STEPS = os.environ.get("BENCH_STEPS", "plan,apply,refresh").split(",")
 PARALLELISM = [int(p) for p in os.environ.get("BENCH_PARALLELISM", "10,50").split(",")]
-SIDES = ("ours", "floor", "null")
+SIDES = ("ours", "floor", "equal", "shaped", "null")
 
 
 def our_config(n: int) -> str:
@@ -90,6 +105,81 @@ resource "example_null" "bench" {{
   triggers = {{ name = "api-${{count.index}}" }}
 }}
 """
+
+
+def equal_config(n: int, directory: pathlib.Path, pad: str) -> str:
+    return floor_config(n, directory).replace(
+        'triggers = {{ name = "api-${{count.index}}" }}'.format(),
+        'triggers = { name = "api-${count.index}", pad = local.pad }',
+    ) + f"locals {{\n  pad = {json.dumps(pad)}\n}}\n"
+
+
+def shaped_config(n: int, directory: pathlib.Path) -> str:
+    provider = f'provider "example" {{\n  directory = "{directory}"\n}}'
+    return (our_config(n).replace('autoscale = {{ source = "autoscale/autoscale" }}'.format(), 'example = { source = "tfplugin/example" }')
+            .replace('provider "autoscale" {\n  region = "us-east-1"\n}', provider)
+            .replace('resource "autoscale_hpa_manifest"', 'resource "example_shaped"'))
+
+
+def shape_file(terraform: str, env: dict, work: pathlib.Path, path: pathlib.Path) -> None:
+    """Our resource's schema and the computed values of one applied resource, for `example_shaped`."""
+    scratch = pathlib.Path(tempfile.mkdtemp(dir=work))
+    (scratch / "main.tf").write_text(our_config(1))
+    schemas = json.loads(subprocess.run([terraform, "providers", "schema", "-json"], cwd=scratch, env=env, check=True,
+                                        capture_output=True).stdout)
+    block = next(iter(schemas["provider_schemas"].values()))["resource_schemas"]["autoscale_hpa_manifest"]["block"]
+    subprocess.run([terraform, "apply", "-auto-approve", "-input=false", "-no-color"], cwd=scratch, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    applied = instance_attributes(scratch / "terraform.tfstate")
+    computed = {name: applied[name] for name, attribute in block["attributes"].items()
+                if attribute.get("computed") and applied.get(name) is not None}
+    path.write_text(json.dumps({"block": block, "computed": computed}))
+
+
+def instance_attributes(state_file: pathlib.Path) -> dict:
+    state = json.loads(state_file.read_text())
+    return state["resources"][0]["instances"][0]["attributes"]
+
+
+def padding(ours_bytes: int, floor_bytes: int) -> str:
+    """A manifest-like multi-line string whose JSON encoding adds `ours_bytes - floor_bytes`."""
+    want = max(ours_bytes - floor_bytes, 0)
+    line, pad = "  field: value-of-some-length\n", ""
+    while len(json.dumps(pad)) - 2 < want:
+        pad += line
+    while pad and len(json.dumps(pad)) - 2 > want:
+        pad = pad[:-1]
+    return pad
+
+
+def state_bytes(terraform: str, config: str, env: dict, work: pathlib.Path) -> int:
+    """Applies `config` (one resource) in a scratch directory; the JSON size of its attributes."""
+    scratch = pathlib.Path(tempfile.mkdtemp(dir=work))
+    (scratch / "main.tf").write_text(config)
+    subprocess.run([terraform, "apply", "-auto-approve", "-input=false", "-no-color"], cwd=scratch, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return len(json.dumps(instance_attributes(scratch / "terraform.tfstate")))
+
+
+def profile(terraform: str, config: str, env: dict, work: pathlib.Path, flags: list[str]) -> dict:
+    """Plans and applies `config` once with TFPLUGIN_PROFILE: per step, the wall time and per RPC
+    the count and the summed microseconds of each phase."""
+    scratch = pathlib.Path(tempfile.mkdtemp(dir=work))
+    (scratch / "main.tf").write_text(config)
+    out: dict = {}
+    for step, cmd in (("plan", ["plan"]), ("apply", ["apply", "-auto-approve"])):
+        log = scratch / f"{step}.jsonl"
+        wall = timed([terraform, *cmd, *flags], str(scratch), {**env, "TFPLUGIN_PROFILE": str(log)})
+        rpcs: dict = {}
+        for line in log.read_text().splitlines() if log.exists() else []:
+            record = json.loads(line)
+            entry = rpcs.setdefault(record.pop("rpc"), {"count": 0})
+            record.pop("type", None)
+            entry["count"] += 1
+            for key, micros in record.items():
+                entry[key] = entry.get(key, 0) + micros
+        out[step] = {"wall_s": round(wall, 3), "rpcs": rpcs}
+    return out
 
 
 def null_config(n: int) -> str:
@@ -206,6 +296,7 @@ def main() -> None:
     shutil.copy2(provider_dir / "examples" / "example_provider", floor_bin / "terraform-provider-example")
     floor_rc = work / "floor.tfrc"
     dev_override_rc(floor_rc, "tfplugin/example", floor_bin)
+    equal_rc = floor_rc
     null_rc = work / "null.tfrc"
     null_rc.write_text(
         f'provider_installation {{\n  filesystem_mirror {{\n    path = "{root / ".tools/null-mirror"}"\n  }}\n}}\n'
@@ -214,7 +305,19 @@ def main() -> None:
                 "AWS_SECRET_ACCESS_KEY": "bench", "AWS_EC2_METADATA_DISABLED": "true"}
     # The null provider runs from the mirror under its release file name.
     binaries = {"ours": "terraform-provider-autoscale", "floor": "terraform-provider-example",
+                "equal": "terraform-provider-example", "shaped": "terraform-provider-example",
                 "null": "terraform-provider-null_v2.1.2_x4"}
+    # The equal-state floor's padding, from one resource of each applied once.
+    ours_env = {**base_env, "TF_CLI_CONFIG_FILE": str(ours_rc)}
+    floor_env = {**base_env, "TF_CLI_CONFIG_FILE": str(floor_rc)}
+    ours_bytes = state_bytes(terraform, our_config(1), ours_env, work)
+    floor_bytes = state_bytes(terraform, equal_config(1, work / "pad-store", ""), floor_env, work)
+    pad = padding(ours_bytes, floor_bytes)
+    equal_bytes = state_bytes(terraform, equal_config(1, work / "pad-store-2", pad), floor_env, work)
+    shape = work / "shape.json"
+    shape_file(terraform, ours_env, work, shape)
+    shaped_env = {**floor_env, "EXAMPLE_SHAPE": str(shape)}
+    shaped_bytes = state_bytes(terraform, shaped_config(1, work / "shaped-store"), shaped_env, work)
     results = []
     try:
         for n in counts:
@@ -223,16 +326,19 @@ def main() -> None:
                 d.mkdir()
             (dirs["ours"] / "main.tf").write_text(our_config(n))
             (dirs["floor"] / "main.tf").write_text(floor_config(n, work / f"floor-store-{n}"))
+            (dirs["equal"] / "main.tf").write_text(equal_config(n, work / f"equal-store-{n}", pad))
+            (dirs["shaped"] / "main.tf").write_text(shaped_config(n, work / f"shaped-store-{n}"))
             (dirs["null"] / "main.tf").write_text(null_config(n))
-            envs = {"ours": {**base_env, "TF_CLI_CONFIG_FILE": str(ours_rc)},
-                    "floor": {**base_env, "TF_CLI_CONFIG_FILE": str(floor_rc)},
+            envs = {"shaped": shaped_env, "ours": ours_env, "floor": floor_env, "equal": {**base_env, "TF_CLI_CONFIG_FILE": str(equal_rc)},
                     "null": {**base_env, "TF_CLI_CONFIG_FILE": str(null_rc)}}
             subprocess.run([terraform, "init", "-input=false"], cwd=dirs["null"], env=envs["null"], check=True,
                            stdout=subprocess.DEVNULL)
             sides = [(name, dirs[name], envs[name]) for name in SIDES]
             for parallelism in PARALLELISM:
                 flags = ["-input=false", "-no-color", f"-parallelism={parallelism}"]
-                row: dict = {"resources": n, "parallelism": parallelism}
+                row: dict = {"resources": n, "parallelism": parallelism,
+                             "state_bytes": {"ours": ours_bytes, "floor": floor_bytes, "equal": equal_bytes,
+                                             "shaped": shaped_bytes}}
                 times: dict = {name: {step: [] for step in STEPS} for name in SIDES}
                 for _, cwd, _ in sides:
                     for path in cwd.glob("terraform.tfstate*"):
@@ -261,12 +367,21 @@ def main() -> None:
                         row[name]["peak_rss_mb_during_plan"] = round(monitor.peak_kb / 1024, 1)
                         row[name]["peak_anon_mb_during_plan"] = round(monitor.peak_anon_kb / 1024, 1)
                 for step in STEPS:
-                    ours, floor, null = (row[side][f"{step}_s"] for side in SIDES)
+                    ours, floor, equal, shaped, null = (row[side][f"{step}_s"] for side in SIDES)
                     row[f"{step}_ratio"] = round(ours / null, 3)
                     row[f"{step}_floor_ratio"] = round(floor / null, 3)
                     row[f"{step}_ours_to_floor"] = round(ours / floor, 3)
+                    row[f"{step}_equal_to_floor"] = round(equal / floor, 3)
+                    row[f"{step}_ours_to_equal"] = round(ours / equal, 3)
+                    row[f"{step}_shaped_to_floor"] = round(shaped / floor, 3)
+                    row[f"{step}_ours_to_shaped"] = round(ours / shaped, 3)
                 print(json.dumps(row), flush=True)
                 results.append(row)
+        if os.environ.get("BENCH_PROFILE", "1") == "1":
+            n = max(counts)
+            flags = ["-input=false", "-no-color", f"-parallelism={PARALLELISM[0]}"]
+            print(json.dumps({"profile": profile(terraform, our_config(n), ours_env, work, flags), "resources": n,
+                              "parallelism": PARALLELISM[0]}), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -38,7 +38,7 @@ echo "== start-up (handshake) vs the null provider" >&2
 echo "startup $(load)" >> "$out/load.txt"
 "$python" bench/startup.py "$binary" "$null_provider" 40 "$floor" > "$out/startup.json"
 
-echo "== plan/apply/refresh of 200 and 1000 resources vs null_resource" >&2
+echo "== plan/apply/refresh of 200 and 1000 resources vs null_resource and the three floors" >&2
 echo "plan $(load)" >> "$out/load.txt"
 "$python" bench/plan.py "$root" "$root/target/release" 200 1000 > "$out/plan.jsonl"
 

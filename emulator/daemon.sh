@@ -6,6 +6,8 @@
 #                                     stdout line is AWS_ENDPOINT_URL=http://127.0.0.1:<port>
 #   emulator/daemon.sh stop           stop it (idempotent)
 #   emulator/daemon.sh calls          print the call counts JSON
+#   emulator/daemon.sh url            print the endpoint of the healthy running emulator,
+#                                     or fail
 #
 # State lives in .emulator/ (git-ignored): pid, url, out (stdout), log (stderr).
 # PORT 0 (the default) means any free port.
@@ -99,5 +101,6 @@ case "${1:-}" in
     start) start "${2:-0}" ;;
     stop) stop ;;
     calls) calls ;;
-    *) die "usage: $0 start [PORT] | stop | calls" ;;
+    url) healthy || die "not running; run: make emulator"; cat "$STATE/url" ;;
+    *) die "usage: $0 start [PORT] | stop | calls | url" ;;
 esac

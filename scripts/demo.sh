@@ -1,17 +1,36 @@
 #!/usr/bin/env bash
 # `make demo`: build the provider, start the local AWS emulator, create the EKS cluster the
-# quickstart expects (clusters are not this provider's business), and apply examples/quickstart.
-# `make demo-stop` (this script with `stop`) destroys the demo and stops the emulator.
+# quickstart expects (clusters are not this provider's business), apply examples/quickstart, and
+# say what to do next. Other commands:
+#
+#   scripts/demo.sh env     the `export` lines that point terraform at the running demo
+#                           (eval "$(scripts/demo.sh env)"), for planning and applying by hand
+#   scripts/demo.sh shell   `make demo-shell`: a shell with those variables set
+#   scripts/demo.sh stop    `make demo-stop`: destroy the demo (fails when destroy fails, and
+#                           then keeps the emulator and state so it can be retried), stop the
+#                           emulator, remove the demo's files
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 state="$root/.emulator"
 quickstart="$root/examples/quickstart"
-terraform="$root/.tools/bin/terraform"
-mkdir -p "$state"
-
 cli_config="$state/demo.tfrc"
-cat >"$cli_config" <<EOF2
+
+# The environment terraform runs with in the demo, as shell `export` lines: the demo applies with
+# exactly what `env` prints, so what a person runs by hand is what the demo ran.
+demo_env() {
+  printf 'export TF_CLI_CONFIG_FILE=%q\n' "$cli_config"
+  printf 'export PATH=%q:"$PATH"\n' "$root/.tools/bin"
+  printf 'export CHECKPOINT_DISABLE=1\n'
+  printf 'export AWS_ENDPOINT_URL=%q\n' "$endpoint"
+  printf 'export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing\n'
+  printf 'export AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true\n'
+}
+
+# dev_overrides: terraform runs target/debug's binary as it is, with no `terraform init`.
+write_cli_config() {
+  mkdir -p "$state"
+  cat >"$cli_config" <<EOF2
 provider_installation {
   dev_overrides {
     "autoscale/autoscale" = "$root/target/debug"
@@ -19,29 +38,75 @@ provider_installation {
   direct {}
 }
 EOF2
-
-tf() {
-  TF_CLI_CONFIG_FILE="$cli_config" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 \
-    AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
-    AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true \
-    "$terraform" -chdir="$quickstart" "$@"
 }
 
-if [ "${1:-}" = "stop" ]; then
-  if endpoint=$(cat "$state/url" 2>/dev/null) && [ -n "$endpoint" ]; then
-    tf destroy -auto-approve -input=false -no-color >/dev/null 2>&1 || true
-  fi
-  rm -f "$quickstart/terraform.tfstate" "$quickstart/terraform.tfstate.backup"
-  bash emulator/daemon.sh stop
-  exit 0
-fi
+tf() {
+  (
+    eval "$(demo_env)"
+    TF_IN_AUTOMATION=1 terraform -chdir="$quickstart" "$@"
+  )
+}
+
+# The running emulator's endpoint, or a message saying how to start the demo.
+running_endpoint() {
+  bash emulator/daemon.sh url 2>/dev/null || {
+    echo "the demo is not running: start it with make demo" >&2
+    return 1
+  }
+}
+
+case "${1:-}" in
+  env)
+    endpoint=$(running_endpoint)
+    write_cli_config
+    demo_env
+    exit 0
+    ;;
+  shell)
+    endpoint=$(running_endpoint)
+    write_cli_config
+    echo "terraform here runs against the demo's emulator at $endpoint; exit to leave."
+    echo "Try: terraform plan"
+    cd "$quickstart"
+    eval "$(demo_env)"
+    exec "${SHELL:-bash}" -i
+    ;;
+  stop)
+    if endpoint=$(bash emulator/daemon.sh url 2>/dev/null); then
+      if [ -f "$quickstart/terraform.tfstate" ]; then
+        echo "== terraform destroy examples/quickstart"
+        write_cli_config
+        if ! tf destroy -auto-approve -input=false -no-color; then
+          echo >&2
+          echo "terraform destroy failed (above): the emulator at $endpoint and examples/quickstart/terraform.tfstate" >&2
+          echo "are kept. Fix the cause and run make demo-stop again." >&2
+          exit 1
+        fi
+      fi
+    elif [ -f "$quickstart/terraform.tfstate" ]; then
+      # The emulator keeps everything in memory: with it gone, so are the objects in the state.
+      echo "the emulator is not running: its objects are gone with it; removing the demo's state"
+    fi
+    rm -f "$quickstart/terraform.tfstate" "$quickstart/terraform.tfstate.backup" "$cli_config"
+    # destroy deleted the manifest files; anything else in out/ is not ours to remove.
+    rmdir "$quickstart/out" 2>/dev/null || true
+    bash emulator/daemon.sh stop
+    exit 0
+    ;;
+  "") ;;
+  *)
+    echo "usage: scripts/demo.sh [env | shell | stop]" >&2
+    exit 2
+    ;;
+esac
 
 echo "== building the provider"
-cargo build -q -p terraform-provider-autoscale
+make --no-print-directory -s provider CARGO_FLAGS=-q
 
 echo "== starting the emulator"
 endpoint=$(bash emulator/daemon.sh start | tail -n1 | sed 's/^AWS_ENDPOINT_URL=//')
 echo "emulator at $endpoint"
+write_cli_config
 
 echo "== creating the EKS cluster 'demo' in the emulator"
 AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 \
@@ -61,14 +126,48 @@ except eks.exceptions.ResourceInUseException:
 EOF2
 
 echo "== terraform apply examples/quickstart"
-tf apply -auto-approve -input=false -no-color
+applied=$(mktemp)
+trap 'rm -f "$applied"' EXIT
+tf apply -auto-approve -input=false -no-color | tee "$applied"
+
+# One line per warning the demo shows on purpose (examples/quickstart/README.md), for each one
+# terraform printed.
+explain() {
+  grep -q "Warning: $1" "$applied" || return 0
+  shift
+  printf -- '- %s\n' "$1"
+  shift
+  printf '  %s\n' "$@"
+}
+notes=$(
+  explain 'Provider development overrides are in effect' \
+    'Provider development overrides: how the demo runs the provider just built (target/debug)' \
+    'without terraform init; see "Install" in README.md.'
+  explain 'Instance types of different sizes' \
+    'Instance types of different sizes (autoscale_spot_node_group.batch): the example keeps the four' \
+    'Spot types of the reference rollout, and c5n.xlarge has more memory than the others; the check' \
+    'flags it. In production, list types of one size.'
+  explain 'The HPA does not reach' \
+    'The HPA does not reach 50 ready pods (data.autoscale_hpa_simulation.api_spike): the API HPA' \
+    'doubles 6 -> 12 -> 24 -> 48 pods and the one-minute spike ends before it asks for 50. The check' \
+    'has severity = "warning" to show a miss without failing the plan ("error" fails it). That is' \
+    'also why the api_spike output says "not reached".'
+)
+if [ -n "$notes" ]; then
+  echo
+  echo "== the warnings above are deliberate"
+  printf '%s\n' "$notes"
+fi
 
 echo
-echo "== what was created"
-tf output -no-color
-echo
-echo "Rendered manifests: $quickstart/out/"
-ls -1 "$quickstart/out" 2>/dev/null || true
-echo
-echo "The emulator keeps running at $endpoint (make emulator-calls shows the AWS calls made)."
-echo "Stop it and remove the demo with: make demo-stop"
+echo "== what next"
+echo "Rendered Kubernetes manifests (kubectl apply -f on a real cluster): examples/quickstart/out/"
+ls -1 "$quickstart/out" 2>/dev/null | sed 's/^/  /' || true
+cat <<EOF2
+Plan and apply by hand against the running emulator at $endpoint:
+  eval "\$(scripts/demo.sh env)"     # or: make demo-shell
+  cd examples/quickstart
+  terraform plan                     # no terraform init: the CLI config uses dev_overrides
+The emulator's record of AWS calls: make emulator-calls
+Destroy the demo, stop the emulator and remove the demo's files: make demo-stop
+EOF2

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+started=$(date +%s)
 
 # Every process this run starts inherits this marker, so leftovers can be found by it alone.
 export AUTOSCALE_TEST_RUN="run-$$-$(date +%s%N)"
@@ -72,4 +73,8 @@ if [ -n "$leftovers" ]; then
 else
   echo "none"
 fi
+# The suite's wall time, printed and kept for bench/RESULTS.md (CI allows 90 minutes on 2 cores).
+seconds=$(( $(date +%s) - started ))
+printf '{"seconds": %d, "commit": "%s", "date": "%s"}\n' "$seconds" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "$(date -u +%Y-%m-%dT%H:%MZ)" > target/make-test-time.json
+echo "make test: $((seconds / 60)) min $((seconds % 60)) s"
 exit $status

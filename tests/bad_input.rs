@@ -279,6 +279,41 @@ fn base(resource: &str) -> &'static str {
 
   service_monitor {
     interval = "15s"
+        "autoscale_karpenter_node_pool_manifest" => {
+            r#"resource "autoscale_karpenter_node_pool_manifest" "this" {
+  name           = "__NAME__"
+  cluster_name   = "__CLUSTER__"
+  role           = "KarpenterNodeRole-prod"
+  ami_alias      = "al2023@latest"
+  capacity_types = ["SPOT"]
+  instance_types = ["c5.xlarge", "c5a.xlarge"]
+  labels         = { workload = "batch" }
+  limits         = { cpu = "200", memory = "400Gi" }
+  expire_after   = "720h"
+  weight         = 10
+
+  requirement {
+    key      = "karpenter.k8s.aws/instance-generation"
+    operator = "Gt"
+    values   = ["4"]
+  }
+
+  taint {
+    key    = "workload"
+    value  = "batch"
+    effect = "NO_SCHEDULE"
+  }
+
+  budget {
+    nodes    = "0"
+    schedule = "0 8 * * 1-5"
+    duration = "10h"
+  }
+
+  block_device_mapping {
+    device_name = "/dev/xvda"
+    volume_size = "50Gi"
+    volume_type = "gp3"
   }
 }
 "#
@@ -443,6 +478,27 @@ const CASES: &[Case] = &[
     case("data.autoscale_hpa_simulation", "maxReplicas: 50", "maxReplicas: 1", "hpa_yaml", "spec.maxReplicas is 1 but must be greater than or equal to minReplicas (2)"),
     case("data.autoscale_hpa_simulation", "pod_startup_seconds = 30", "pod_startup_seconds = -1", "pod_startup_seconds", "pod_startup_seconds"),
     case("data.autoscale_hpa_simulation", r#"severity       = "warning""#, r#"severity = "fatal""#, "severity", "must be one of"),
+    // autoscale_karpenter_node_pool_manifest
+    case("autoscale_karpenter_node_pool_manifest", r#"capacity_types = ["SPOT"]"#, r#"capacity_types = ["spot"]"#, "capacity_types", "must be one of"),
+    case("autoscale_karpenter_node_pool_manifest", r#"capacity_types = ["SPOT"]"#, "capacity_types = []", "capacity_types", "at least one capacity type"),
+    case("autoscale_karpenter_node_pool_manifest", r#"operator = "Gt""#, r#"operator = "Gte""#, "operator", "must be one of"),
+    case("autoscale_karpenter_node_pool_manifest", r#"values   = ["4"]"#, r#"values = ["four"]"#, "values", "exactly one value, a whole number"),
+    case("autoscale_karpenter_node_pool_manifest", r#"key      = "karpenter.k8s.aws/instance-generation""#, r#"key = "karpenter.sh/nodepool""#, "key", "set by Karpenter itself"),
+    case("autoscale_karpenter_node_pool_manifest", r#"key      = "karpenter.k8s.aws/instance-generation""#, r#"key = "node.kubernetes.io/instance-type""#, "key", "already set by `instance_types`"),
+    case("autoscale_karpenter_node_pool_manifest", "labels         = { workload = \"batch\" }", "labels = { \"kubernetes.io/role\" = \"batch\" }", "labels", "kubernetes.io domain"),
+    case("autoscale_karpenter_node_pool_manifest", "labels         = { workload = \"batch\" }", "labels = { workload = \"batch jobs\" }", "labels", "not a valid label value"),
+    case("autoscale_karpenter_node_pool_manifest", r#"effect = "NO_SCHEDULE""#, r#"effect = "NoSchedule""#, "effect", "must be one of"),
+    case("autoscale_karpenter_node_pool_manifest", r#"expire_after   = "720h""#, r#"expire_after = "30d""#, "expire_after", "not a Karpenter duration"),
+    case("autoscale_karpenter_node_pool_manifest", r#"schedule = "0 8 * * 1-5""#, r#"schedule = "0 25 * * 1-5""#, "schedule", "not a 5-field cron expression"),
+    case("autoscale_karpenter_node_pool_manifest", r#"duration = "10h""#, r#"duration = "45s""#, "duration", "minutes and hours only"),
+    case("autoscale_karpenter_node_pool_manifest", r#"nodes    = "0""#, r#"nodes = "150%""#, "nodes", "percentage from 0% to 100%"),
+    case("autoscale_karpenter_node_pool_manifest", r#"limits         = { cpu = "200", memory = "400Gi" }"#, r#"limits = { cpu = "200 cores" }"#, "limits", "not a Kubernetes quantity"),
+    case("autoscale_karpenter_node_pool_manifest", "weight         = 10", "weight = 0", "weight", "between 1 and 100"),
+    case("autoscale_karpenter_node_pool_manifest", r#"ami_alias      = "al2023@latest""#, r#"ami_alias = "ubuntu@latest""#, "ami_alias", "not an AMI alias family"),
+    case("autoscale_karpenter_node_pool_manifest", r#"ami_alias      = "al2023@latest""#, r#"ami_ids = ["ami-0123456789abcdef0"]"#, "ami_ids", "ami_family is required with ami_ids"),
+    case("autoscale_karpenter_node_pool_manifest", r#"role           = "KarpenterNodeRole-prod""#, "role = \"KarpenterNodeRole-prod\"\n  instance_profile = \"KarpenterNodeProfile\"", "instance_profile", "not both"),
+    case("autoscale_karpenter_node_pool_manifest", r#"volume_size = "50Gi""#, r#"volume_size = "50GB""#, "volume_size", "not a volume size"),
+    case("autoscale_karpenter_node_pool_manifest", r#"name           = "__NAME__""#, r#"name = "Batch_Spot""#, "name", "not a valid Kubernetes name"),
 ];
 
 /// What one case did, for the report.
@@ -526,7 +582,7 @@ fn parallel<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     results.into_inner().unwrap()
 }
 
-const RESOURCES: [&str; 10] = [
+const RESOURCES: [&str; 11] = [
     "autoscale_spot_node_group",
     "autoscale_asg_discovery_tags",
     "autoscale_scheduled_action",
@@ -536,6 +592,7 @@ const RESOURCES: [&str; 10] = [
     "autoscale_prometheus_adapter_manifest",
     "autoscale_keda_scaled_object_manifest",
     "autoscale_queue_exporter_manifest",
+    "autoscale_karpenter_node_pool_manifest",
     "data.autoscale_hpa_simulation",
 ];
 

@@ -55,6 +55,8 @@ example_tests! {
     scheduled_action: "resources/autoscale_scheduled_action" in "us-west-2";
     spot_node_group: "resources/autoscale_spot_node_group" in "us-east-2";
     hpa_simulation: "data-sources/autoscale_hpa_simulation" in "ap-southeast-2";
+    karpenter_node_pool_manifest: "resources/autoscale_karpenter_node_pool_manifest" in "ap-northeast-1";
+    karpenter: "karpenter" in "sa-east-1";
 }
 
 /// Every folder under examples/ holding Terraform files, relative to examples/, sorted.
@@ -398,6 +400,43 @@ mod checks {
         assert!(!ex.ws.path().join("manifests/cluster-autoscaler.yaml").exists(), "destroy leaves the manifest");
     }
 
+    /// The seed's batch pool on Karpenter and its backlog on both node autoscalers, hand-computed:
+    /// 20 workers on 7 nodes (21 places) are asked to become 50 at t = 0; 29 are pending. The
+    /// Cluster Autoscaler's 10 nodes are ready at 180 s, the workers at 210 s (the warning-only
+    /// expectation of 120 s is missed); Karpenter's batch closes at 1 s, its 10 nodes (9 for 3
+    /// workers, 1 for 2) are ready at 61 s, the workers at 91 s.
+    pub fn karpenter(ex: &Example) {
+        let out = ex.apply();
+        assert!(out.text().contains("50 ready pods"), "the Cluster Autoscaler's missed expectation warns:\n{}", out.text());
+        assert_eq!(ex.output("workers_ready_after_seconds"), serde_json::json!({ "cluster_autoscaler": 210, "karpenter": 91 }));
+        assert_eq!(ex.output("peak_nodes"), serde_json::json!({ "cluster_autoscaler": 17, "karpenter": 17 }));
+        let yaml = ex.file("out/karpenter-batch.yaml");
+        assert!(yaml.contains("kind: NodePool") && yaml.contains("effect: NoSchedule") && yaml.contains("consolidateAfter: \"5m\""), "{yaml}");
+        ex.destroy();
+        assert!(!ex.ws.path().join("out/karpenter-batch.yaml").exists(), "destroy leaves the manifest");
+    }
+
+    pub fn karpenter_node_pool_manifest(ex: &Example) {
+        ex.apply();
+        let yaml = ex.file("manifests/karpenter-batch.yaml");
+        for needle in [
+            "kind: EC2NodeClass",
+            "kind: NodePool",
+            r#"{"alias": "al2023@v20240807"}"#,
+            r#"{"tags": {"karpenter.sh/discovery": "production"}}"#,
+            "values: [\"c5.xlarge\", \"c5a.xlarge\", \"c5n.xlarge\", \"c5d.xlarge\"]",
+            "effect: NoSchedule",
+            "schedule: \"0 8 * * 1-5\"",
+        ] {
+            assert!(yaml.contains(needle), "the manifest lacks {needle:?}:\n{yaml}");
+        }
+        let documents = ex.output("karpenter_documents");
+        assert_eq!(documents.as_array().map(Vec::len), Some(2), "{documents:?}");
+        ex.imports_as_shown(&[]);
+        ex.destroy();
+        assert!(!ex.ws.path().join("manifests/karpenter-batch.yaml").exists(), "destroy leaves the manifest");
+    }
+
     pub fn hpa_manifest(ex: &Example) {
         ex.apply();
         let yaml = ex.file("manifests/api-hpa.yaml");
@@ -593,6 +632,7 @@ fn every_example_validates() {
         "autoscale_keda_scaled_object_manifest",
         "autoscale_queue_exporter_manifest",
         "autoscale_hpa_simulation",
+        "autoscale_karpenter_node_pool_manifest",
     ] {
         assert!(names.iter().any(|n| n == expected), "no example folder for {expected}: {names:?}");
     }
@@ -606,7 +646,7 @@ fn quickstart_applies_plans_empty_and_destroys() {
     std::fs::write(ws.path().join("terraform.tfvars"), format!("cluster_name = \"{cluster}\"\n")).unwrap();
 
     let applied = ws.apply();
-    // The seed's c5n.xlarge is flagged, not refused.
+    // The reference rollout's c5n.xlarge is flagged, not refused.
     assert!(applied.text().contains("c5n.xlarge has 4 vCPU and 10.5 GiB"), "{}", applied.text());
     ws.assert_no_changes();
 
@@ -624,11 +664,13 @@ fn quickstart_applies_plans_empty_and_destroys() {
     assert_eq!(tags["k8s.io/cluster-autoscaler/node-template/label/workload"], "batch");
     assert_eq!(tags["k8s.io/cluster-autoscaler/node-template/label/cost-optimization"], "spot");
     assert_eq!(tags["k8s.io/cluster-autoscaler/node-template/taint/workload"], "batch:NoSchedule");
-    // The seed's API HPA doubles 6 → 12 → 24 → 48 (4 pods, then 100 % per 15 s) and the one-minute
-    // spike ends before it asks for 50: the expectation is a warning, the plan shows it.
+    // The API HPA doubles 6 → 12 → 24 → 48 (4 pods, then 100 % per 15 s) and the one-minute spike
+    // ends before it asks for 50: the expectation is a warning, the plan shows it, and the outputs
+    // say "not reached" where the simulation has null.
     let spike = value("api_spike");
     assert_eq!(spike["peak_replicas"], 48, "{spike}");
-    assert_eq!(spike["time_to_max"], Json::Null, "{spike}");
+    assert_eq!(spike["time_to_max"], "not reached in the simulated 300 s", "{spike}");
+    assert_eq!(spike["time_to_max_ready"], "not reached in the simulated 300 s", "{spike}");
     assert!(applied.text().contains("does not reach 50 ready pods within 120 s"), "{}", applied.text());
 
     // The seed's 5000-job backlog: both worker forms have 50 pods ready at 90 s; the HPA form

@@ -169,8 +169,7 @@ fn basic_golden_import_and_destroy() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), yaml);
     assert_eq!(attrs["id"], "production/api");
     assert_eq!(attrs["sha256"], attrs["output_file_sha256"]);
-    let json: serde_json::Value = serde_json::from_str(attrs["json"].as_str().unwrap()).unwrap();
-    assert_eq!(json["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"], 300);
+    assert_eq!(attrs["json"], serde_json::Value::Null, "json is kept only when render_json asks for it");
     ws.assert_no_changes();
 
     ws.assert_import_verifies("autoscale_hpa_manifest.api", file.to_str().unwrap(), &[]);
@@ -207,6 +206,7 @@ resource "autoscale_hpa_manifest" "web" {{
   }}
 
   behavior {{}}
+  render_json = true
 }}
 "#,
         file.display()
@@ -218,6 +218,11 @@ resource "autoscale_hpa_manifest" "web" {{
     let json: serde_json::Value = serde_json::from_str(attrs["json"].as_str().unwrap()).unwrap();
     assert_eq!(json["spec"]["behavior"], serde_json::json!({}), "{json}");
     ws.assert_no_changes();
+    // A file cannot say whether JSON was asked for, so import reads `render_json` as its default:
+    // verify the import of the configuration without it.
+    ws.write_raw_config(&std::fs::read_to_string(ws.path().join("main.tf")).unwrap().replace("  render_json = true\n", ""));
+    ws.apply();
+    assert_eq!(ws.attrs("autoscale_hpa_manifest.web")["json"], serde_json::Value::Null);
     ws.assert_import_verifies("autoscale_hpa_manifest.web", file.to_str().unwrap(), &[]);
     ws.destroy();
 }
@@ -406,5 +411,42 @@ fn check_block_fails_the_plan_with_the_simulated_timeline() {
     let reachable = ws.apply();
     assert!(!reachable.text().contains("does not reach"), "{}", reachable.text());
     ws.assert_no_changes();
+    ws.destroy();
+}
+
+/// State written by schema version 0 (which always kept `json`) upgrades to version 1 without a
+/// planned change: the upgrade drops the JSON copy, and apply with `render_json = true` brings it
+/// back.
+#[test]
+fn state_of_schema_version_0_upgrades_without_a_change() {
+    let ws = Workspace::empty();
+    let file = out_dir(&ws).join("api-hpa.yaml");
+    ws.write_config(&api_hpa(&file, 50));
+    ws.apply();
+
+    // Make the state what version 0 wrote: no render_json, json filled, schema_version 0.
+    let state_path = ws.path().join("terraform.tfstate");
+    let mut state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap()).unwrap();
+    let instance = &mut state["resources"][0]["instances"][0];
+    assert_eq!(instance["schema_version"], 1);
+    instance["schema_version"] = 0.into();
+    let attributes = instance["attributes"].as_object_mut().unwrap();
+    attributes.remove("render_json");
+    attributes.insert("json".into(), r#"{"apiVersion":"autoscaling/v2"}"#.into());
+    std::fs::write(&state_path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
+
+    ws.assert_no_changes();
+    let refreshed = ws.tf(&["apply", "-refresh-only", "-auto-approve", "-input=false"]);
+    assert_eq!(refreshed.code, 0, "{}", refreshed.text());
+    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap()).unwrap();
+    let instance = &state["resources"][0]["instances"][0];
+    assert_eq!(instance["schema_version"], 1, "{instance}");
+    assert_eq!(instance["attributes"]["json"], serde_json::Value::Null);
+    assert_eq!(instance["attributes"]["render_json"], false);
+
+    ws.write_config(&api_hpa(&file, 50).replacen("min_replicas = 2", "min_replicas = 2\n  render_json  = true", 1));
+    ws.apply();
+    let json: serde_json::Value = serde_json::from_str(ws.attrs("autoscale_hpa_manifest.api")["json"].as_str().unwrap()).unwrap();
+    assert_eq!(json["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"], 300);
     ws.destroy();
 }

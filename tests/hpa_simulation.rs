@@ -302,5 +302,86 @@ output "peak"   { value = data.autoscale_hpa_simulation.worker.peak_replicas }
     assert!(at(569) >= 1, "{points:?}");
     assert_eq!(at(570), 0, "zero at the first poll 300 s after the last active one: {points:?}");
     assert!(points.iter().filter(|(t, _)| *t >= 570).all(|(_, r)| *r == 0), "{points:?}");
+/// The typed HPA above (2 → 6 → 12 → 24 → 48 → 50 at 0…60 s under 10 000 req/s) with its node
+/// group on Karpenter, `max_replicas` as given and `pods_per_node` per node.
+fn karpenter_config(max_replicas: u32, pods_per_node: u32) -> String {
+    format!(
+        r#"
+data "autoscale_hpa_simulation" "karpenter" {{
+  min_replicas = 2
+  max_replicas = {max_replicas}
+  metric {{
+    type                = "Resource"
+    name                = "cpu"
+    average_utilization = 70
+  }}
+  behavior {{
+    scale_up {{
+      policy {{
+        type           = "Pods"
+        value          = 4
+        period_seconds = 15
+      }}
+      policy {{
+        type           = "Percent"
+        value          = 100
+        period_seconds = 15
+      }}
+    }}
+  }}
+
+  step {{
+    duration_seconds    = 600
+    requests_per_second = 10000
+  }}
+  per_pod_capacity    = 60
+  pod_startup_seconds = 30
+  node_group {{
+    provisioner   = "karpenter"
+    pods_per_node = {pods_per_node}
+    max_nodes     = 5
+  }}
+}}
+
+output "time_to_max"       {{ value = data.autoscale_hpa_simulation.karpenter.time_to_max }}
+output "time_to_max_ready" {{ value = data.autoscale_hpa_simulation.karpenter.time_to_max_ready }}
+output "peak_nodes"        {{ value = data.autoscale_hpa_simulation.karpenter.peak_nodes }}
+output "launch_delay"      {{ value = data.autoscale_hpa_simulation.karpenter.node_group.provision_delay_seconds }}
+output "pending_at_60"     {{ value = [for p in data.autoscale_hpa_simulation.karpenter.timeline : p.pending_pods if p.time_seconds == 60][0] }}
+"#
+    )
+}
+
+/// Issue 18, a batch that fits one node: 4 pods per node, one node at t = 0. The HPA asks for 6
+/// at 0 s; 2 do not fit, so a batch opens and closes 1 s later (Karpenter's idle default); one
+/// node sized for 2 is ready 60 s after that (the default launch delay), at 61 s, and its pods are
+/// ready 30 s later, at 91 s.
+#[test]
+fn karpenter_batch_fitting_one_node() {
+    let ws = Workspace::new(&karpenter_config(6, 4));
+    ws.apply();
+    let outputs = output_json(&ws);
+    assert_eq!(outputs["time_to_max"]["value"], 0, "{outputs:#}");
+    assert_eq!(outputs["time_to_max_ready"]["value"], 91, "{outputs:#}");
+    assert_eq!(outputs["peak_nodes"]["value"], 2, "{outputs:#}");
+    assert_eq!(outputs["launch_delay"]["value"], 60, "{outputs:#}");
+    assert_eq!(outputs["pending_at_60"]["value"], 2, "{outputs:#}");
+}
+
+/// Issue 18, batches that need several nodes: 10 pods per node, limits of 5 nodes' worth (50
+/// pods). The first node holds 10; the batches close 1 s after each sync: 2 pods at 16 s (a node
+/// for 2, ready 76 s), 12 at 31 s (a node of 10 and one of 2, ready 91 s), 24 at 46 s (two of 10
+/// and one of 4, ready 106 s), 2 at 61 s (one of 2, ready 121 s). The last pods are ready at
+/// 151 s — the Cluster Autoscaler's 195 s in `typed_hpa_with_nodes_reaches_max_when_the_spike_lasts`
+/// — on 8 nodes, the small ones sized for their batch.
+#[test]
+fn karpenter_batches_needing_several_nodes() {
+    let ws = Workspace::new(&karpenter_config(50, 10));
+    ws.apply();
+    let outputs = output_json(&ws);
+    assert_eq!(outputs["time_to_max"]["value"], 60, "{outputs:#}");
+    assert_eq!(outputs["time_to_max_ready"]["value"], 151, "{outputs:#}");
+    assert_eq!(outputs["peak_nodes"]["value"], 8, "{outputs:#}");
+    assert_eq!(outputs["pending_at_60"]["value"], 40, "{outputs:#}");
     ws.assert_no_changes();
 }

@@ -205,6 +205,62 @@ output "dev" {{ value = module.dev }}
     }
 }
 
+/// Issue 18: one intent, both node autoscalers. The two forms of the seed's batch pool plan and
+/// apply on the emulator side by side; the node group and the NodePool carry the same instance
+/// types, labels and taint, and the NodePool's limits are max_size c5.xlarge nodes' worth.
+#[test]
+fn eks_spot_autoscaling_renders_the_same_pool_for_either_node_autoscaler() {
+    let cluster = unique("mod-karpenter");
+    create_cluster(&cluster);
+    let intent = |name: &str, autoscaler: &str| {
+        format!(
+            r#"
+module "{name}" {{
+  source          = "./modules/eks-spot-autoscaling"
+  node_autoscaler = "{autoscaler}"
+  cluster_name    = "{cluster}"
+  node_group_name = "batch-spot"
+  node_role_arn   = "arn:aws:iam::123456789012:role/nodes/KarpenterNodeRole-prod"
+  subnet_ids      = ["subnet-aaaa1111", "subnet-bbbb2222"]
+  labels          = {{ workload = "batch", "cost-optimization" = "spot" }}
+  taints          = [{{ key = "workload", value = "batch", effect = "NO_SCHEDULE" }}]
+}}
+output "{name}" {{ value = module.{name} }}
+"#
+        )
+    };
+    let ws = workspace_with("eks-spot-autoscaling", &format!("{}{}", intent("ca", "cluster-autoscaler"), intent("karpenter", "karpenter")));
+    let plan = ws.plan(&[]);
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    for address in ["module.ca.autoscale_spot_node_group.this[0]", "module.ca.autoscale_asg_discovery_tags.this[0]", "module.karpenter.autoscale_karpenter_node_pool_manifest.this[0]"] {
+        assert!(plan.stdout.contains(&format!("# {address} will be created")), "{address} is not planned:\n{}", plan.stdout);
+    }
+    assert!(!plan.stdout.contains("module.karpenter.autoscale_spot_node_group"), "the Karpenter form plans a node group:\n{}", plan.stdout);
+    assert!(!plan.stdout.contains("module.ca.autoscale_karpenter_node_pool_manifest"), "the Cluster Autoscaler form plans a NodePool:\n{}", plan.stdout);
+
+    ws.apply();
+    ws.assert_no_changes();
+    let node_group = ws.attrs("module.ca.autoscale_spot_node_group.this[0]");
+    let out = outputs(&ws);
+    assert_eq!(out["karpenter"]["value"]["node_group_id"], Json::Null);
+    assert_eq!(out["ca"]["value"]["karpenter_yaml"], Json::Null);
+    let yaml = out["karpenter"]["value"]["karpenter_yaml"].as_str().expect("the Karpenter form's YAML");
+    let documents = autoscale::render::parse_documents(yaml).unwrap();
+    let (class, pool) = (&documents[0], &documents[1]);
+    let template = &pool["spec"]["template"];
+    assert_eq!(template["metadata"]["labels"], node_group["labels"]);
+    assert_eq!(template["spec"]["taints"], serde_json::json!([{ "key": "workload", "value": "batch", "effect": "NoSchedule" }]));
+    assert_eq!(node_group["taint"][0]["effect"], "NO_SCHEDULE");
+    let requirements = template["spec"]["requirements"].as_array().unwrap();
+    assert_eq!(requirements[0], serde_json::json!({ "key": "karpenter.sh/capacity-type", "operator": "In", "values": ["spot"] }));
+    assert_eq!(requirements[1]["values"], node_group["instance_types"]);
+    assert_eq!(pool["spec"]["limits"], serde_json::json!({ "cpu": "200", "memory": "400Gi" }), "max_size 50 × c5.xlarge (4 vCPU, 8 GiB)");
+    assert_eq!(class["spec"]["role"], "KarpenterNodeRole-prod", "the role by name, path dropped");
+    assert_eq!(class["spec"]["subnetSelectorTerms"], serde_json::json!([{ "id": "subnet-aaaa1111" }, { "id": "subnet-bbbb2222" }]));
+    assert_eq!(class["spec"]["securityGroupSelectorTerms"], serde_json::json!([{ "tags": { "karpenter.sh/discovery": cluster } }]));
+    ws.destroy();
+}
+
 #[test]
 fn workload_autoscaling_applies_plans_empty_and_destroys() {
     let ws = workspace_with(

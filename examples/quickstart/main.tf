@@ -19,9 +19,9 @@ locals {
 # --- Nodes ----------------------------------------------------------------------------------
 
 # Batch and worker pods on Spot, 0 to 50 nodes; only pods tolerating the taint run there.
-# These are the seed's four types, and the plan warns about one of them: c5n.xlarge has
-# 10.5 GiB of memory where the others have 8, and the Cluster Autoscaler sizes every node of a
-# group from the first type: in production, list types of one size (c6i.xlarge for c5n.xlarge).
+# The plan warns, on purpose, about one of these four types: c5n.xlarge has 10.5 GiB of memory
+# where the others have 8, and the Cluster Autoscaler sizes every node of a group from the first
+# type: in production, list types of one size (c6i.xlarge for c5n.xlarge).
 resource "autoscale_spot_node_group" "batch" {
   cluster_name    = var.cluster_name
   node_group_name = "batch-spot"
@@ -357,11 +357,11 @@ resource "autoscale_cluster_autoscaler_manifest" "this" {
 
 # --- Will it hold? ---------------------------------------------------------------------------
 
-# The seed's spike test against the API HPA above: 100 req/s, then 10 000 req/s for a minute
-# from t = 120 s. One pod serves 200 req/s at 70 % CPU (10 000 req/s needs the 50 pods) and is
-# ready 30 s after it is scheduled. The seed's goal is 50 pods within 2 minutes of the spike;
-# the simulation shows this HPA doubling 6 -> 12 -> 24 -> 48 every 15 s and the spike ending
-# before it gets there, so the plan warns (set severity = "error" to fail the plan instead).
+# A spike test of the API HPA above: 100 req/s, then 10 000 req/s for a minute from t = 120 s.
+# One pod serves 200 req/s at 70 % CPU (10 000 req/s needs the 50 pods) and is ready 30 s after
+# it is scheduled. The goal is 50 ready pods within 2 minutes of the spike; the simulation shows
+# this HPA doubling 6 -> 12 -> 24 -> 48 every 15 s and the spike ending before it gets there, so
+# the plan warns, on purpose (set severity = "error" to fail the plan instead).
 data "autoscale_hpa_simulation" "api_spike" {
   hpa_yaml            = autoscale_hpa_manifest.api.yaml
   profile             = "spike"

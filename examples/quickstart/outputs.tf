@@ -37,12 +37,18 @@ output "manifest_paths" {
   }
 }
 
+# Seconds as text, or "not reached" where the simulation returns null: the spike ended first.
+locals {
+  spike       = data.autoscale_hpa_simulation.api_spike
+  not_reached = "not reached in the simulated ${local.spike.duration_seconds} s"
+}
+
 output "api_spike" {
-  description = "The API HPA under the spike: seconds until it asks for its 50 pods and until they are ready (null: never), and the most it asks for."
+  description = "The API HPA under the spike: the most pods it asks for, and when (from the start of the load) it first asks for its 50 pods and when all 50 are ready, or \"not reached\" when the load ends first."
   value = {
-    time_to_max       = data.autoscale_hpa_simulation.api_spike.time_to_max
-    time_to_max_ready = data.autoscale_hpa_simulation.api_spike.time_to_max_ready
-    peak_replicas     = data.autoscale_hpa_simulation.api_spike.peak_replicas
+    peak_replicas     = local.spike.peak_replicas
+    time_to_max       = local.spike.time_to_max != null ? "${local.spike.time_to_max} s" : local.not_reached
+    time_to_max_ready = local.spike.time_to_max_ready != null ? "${local.spike.time_to_max_ready} s" : local.not_reached
   }
 }
 

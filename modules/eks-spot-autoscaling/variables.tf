@@ -148,3 +148,42 @@ variable "schedule" {
     error_message = "The schedule's start and end must be HH:MM times (end may be 24:00) and its capacities 0 or more."
   }
 }
+
+variable "node_autoscaler" {
+  description = "Who adds nodes: cluster-autoscaler (an EKS managed node group with its Cluster Autoscaler tags) or karpenter (a Karpenter NodePool and EC2NodeClass)."
+  type        = string
+  default     = "cluster-autoscaler"
+
+  validation {
+    condition     = contains(["cluster-autoscaler", "karpenter"], var.node_autoscaler)
+    error_message = "The node_autoscaler must be cluster-autoscaler or karpenter."
+  }
+}
+
+variable "node_cpu" {
+  description = "vCPUs of one node of instance_types; with max_size it gives the Karpenter NodePool's cpu limit (c5.xlarge: 4)."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.node_cpu > 0
+    error_message = "The node_cpu must be greater than 0."
+  }
+}
+
+variable "node_memory_gib" {
+  description = "Memory (GiB) of one node of instance_types; with max_size it gives the Karpenter NodePool's memory limit (c5.xlarge: 8)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.node_memory_gib > 0 && floor(var.node_memory_gib) == var.node_memory_gib
+    error_message = "The node_memory_gib must be a whole number greater than 0."
+  }
+}
+
+variable "karpenter_output_path" {
+  description = "With node_autoscaler = karpenter: a file to write the NodePool and EC2NodeClass YAML to (drift-checked). null for none."
+  type        = string
+  default     = null
+}

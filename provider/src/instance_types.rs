@@ -281,11 +281,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn knows_the_seed_types() {
+    fn knows_the_reference_rollout_types() {
         for t in ["c5.xlarge", "c5a.xlarge", "c5d.xlarge"] {
             assert_eq!(size_of(t), Some(InstanceSize { vcpus: 4, memory_mib: 8192 }), "{t}");
         }
-        // c5n has more memory than its siblings: the seed's group mixes sizes.
+        // c5n has more memory than its siblings: the reference rollout's Spot group mixes sizes.
         assert_eq!(size_of("c5n.xlarge"), Some(InstanceSize { vcpus: 4, memory_mib: 10752 }));
         assert_eq!(size_of("c5n.large").map(|s| s.memory_gib()), Some(5.25));
     }

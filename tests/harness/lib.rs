@@ -53,7 +53,7 @@ pub fn provider_dir() -> PathBuf {
     // target/debug/deps/<test> → target/debug
     let dir = exe.parent().and_then(Path::parent).expect("target dir").to_path_buf();
     let bin = dir.join("terraform-provider-autoscale");
-    assert!(bin.exists(), "{} is missing: run `cargo build -p terraform-provider-autoscale` (make test does it)", bin.display());
+    assert!(bin.exists(), "{} is missing: run `make provider` (make test does it)", bin.display());
     dir
 }
 

@@ -2,7 +2,10 @@
 //! terraform binary: `example_note` keeps notes as JSON files in a directory, so tests can
 //! change or delete them "out of band" and watch Terraform notice. `example_null` is the
 //! `null_resource` shape on this SDK (a `triggers` map and an id, no IO): bench/plan.py runs it
-//! as the floor peer, what any resource served by tfplugin costs Terraform.
+//! as the floor peer, what any resource served by tfplugin costs Terraform. `example_shaped`
+//! (only when `EXAMPLE_SHAPE` names a file) takes its schema and computed values from that file,
+//! so bench/plan.py can serve another provider's resource shape with no work behind it: what
+//! Terraform core spends on that shape alone.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tfplugin::provider::{Context, DataSource, Provider, ProviderData, Resource, StateResult};
-use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
 use tfplugin::value::{Type, Value, from_value, to_value};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, timeouts, validate};
 
@@ -43,7 +46,11 @@ impl Provider for ExampleProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(Note), Arc::new(Null)]
+        let mut resources: Vec<Arc<dyn Resource>> = vec![Arc::new(Note), Arc::new(Null)];
+        if let Some(shaped) = Shaped::from_env() {
+            resources.push(Arc::new(shaped));
+        }
+        resources
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
@@ -289,6 +296,111 @@ impl Resource for Null {
 
     async fn delete(&self, _ctx: &Context, _prior: &Value, _private: &[u8]) -> Diagnostics {
         Diagnostics::new()
+    }
+}
+
+/// `resource "example_shaped"`: the schema of a block in `terraform providers schema -json` form,
+/// read from the file `EXAMPLE_SHAPE` names as `{"block": ..., "computed": {"name": value}}`; the
+/// plan fills each computed attribute the configuration leaves null from `computed` (as a
+/// resource whose outputs are known at plan time would), and nothing else happens.
+struct Shaped {
+    schema: Schema,
+    computed: BTreeMap<String, serde_json::Value>,
+}
+
+impl Shaped {
+    fn from_env() -> Option<Self> {
+        let text = std::fs::read_to_string(std::env::var_os("EXAMPLE_SHAPE")?).ok()?;
+        let file: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let block = shaped_block(file.get("block")?)?;
+        let computed = file.get("computed").and_then(serde_json::Value::as_object).map(|m| m.clone().into_iter().collect()).unwrap_or_default();
+        Some(Self { schema: Schema::new(0, block), computed })
+    }
+}
+
+/// A schema block from its JSON form; `None` for anything it does not know.
+fn shaped_block(json: &serde_json::Value) -> Option<Block> {
+    let flag = |a: &serde_json::Value, name: &str| a.get(name).and_then(serde_json::Value::as_bool) == Some(true);
+    let mut block = Block::new("A resource of another provider's shape.");
+    for (name, a) in json.get("attributes").and_then(serde_json::Value::as_object).into_iter().flatten() {
+        let ty = Type::from_json(a.get("type")?.to_string().as_bytes()).ok()?;
+        let mut attribute = Attribute::new(name.as_str(), ty).description("Shaped.");
+        attribute = if flag(a, "required") { attribute.required() } else { attribute };
+        attribute = if flag(a, "optional") { attribute.optional() } else { attribute };
+        attribute = if flag(a, "computed") { attribute.computed() } else { attribute };
+        block = block.attribute(attribute);
+    }
+    for (name, b) in json.get("block_types").and_then(serde_json::Value::as_object).into_iter().flatten() {
+        let nesting = match b.get("nesting_mode")?.as_str()? {
+            "single" => Nesting::Single,
+            "list" => Nesting::List,
+            "set" => Nesting::Set,
+            "map" => Nesting::Map,
+            "group" => Nesting::Group,
+            _ => return None,
+        };
+        let mut nested = NestedBlock::new(name.as_str(), nesting, shaped_block(b.get("block")?)?);
+        if let Some(n) = b.get("min_items").and_then(serde_json::Value::as_i64) {
+            nested = nested.min_items(n);
+        }
+        if let Some(n) = b.get("max_items").and_then(serde_json::Value::as_i64) {
+            nested = nested.max_items(n);
+        }
+        block = block.block(nested);
+    }
+    Some(block)
+}
+
+#[tfplugin::async_trait]
+impl Resource for Shaped {
+    fn type_name(&self) -> &str {
+        "example_shaped"
+    }
+
+    fn schema(&self) -> Schema {
+        self.schema.clone()
+    }
+
+    async fn modify_plan(&self, _ctx: &Context, plan: &mut tfplugin::provider::Plan) -> Diagnostics {
+        let ty = self.schema.value_type();
+        if let (Value::Object(fields), Type::Object(types)) = (&mut plan.planned, &ty) {
+            for (name, json) in &self.computed {
+                let (Some(field), Some(t)) = (fields.get_mut(name), types.get(name)) else { continue };
+                if field.is_unknown() {
+                    *field = Value::from_json(json.to_string().as_bytes(), t).unwrap_or(Value::Null);
+                }
+            }
+        }
+        Diagnostics::new()
+    }
+
+    async fn create(&self, _ctx: &Context, planned: &Value, _config: &Value) -> StateResult {
+        StateResult::ok(known(planned.clone()))
+    }
+
+    async fn read(&self, _ctx: &Context, current: &Value, _private: &[u8]) -> StateResult {
+        StateResult::ok(current.clone())
+    }
+
+    async fn update(&self, _ctx: &Context, _prior: &Value, planned: &Value, _config: &Value, _private: &[u8]) -> StateResult {
+        StateResult::ok(known(planned.clone()))
+    }
+
+    async fn delete(&self, _ctx: &Context, _prior: &Value, _private: &[u8]) -> Diagnostics {
+        Diagnostics::new()
+    }
+}
+
+/// `value` with every unknown left after the plan made null (what a resource with no outputs of
+/// its own would store).
+fn known(value: Value) -> Value {
+    match value {
+        Value::Unknown => Value::Null,
+        Value::Object(fields) => Value::Object(fields.into_iter().map(|(k, v)| (k, known(v))).collect()),
+        Value::Map(entries) => Value::Map(entries.into_iter().map(|(k, v)| (k, known(v))).collect()),
+        Value::List(items) => Value::List(items.into_iter().map(known).collect()),
+        Value::Set(items) => Value::Set(items.into_iter().map(known).collect()),
+        other => other,
     }
 }
 

@@ -1,4 +1,4 @@
-# Will the API's HPA take the seed's spike (10 000 req/s for one minute from t = 120 s)?
+# Will the API's HPA take the `spike` profile (10 000 req/s for one minute from t = 120 s)?
 # The HPA can come from an autoscale_hpa_manifest's YAML, or be written inline as here.
 data "autoscale_hpa_simulation" "api_spike" {
   hpa_yaml = <<-EOT
@@ -43,7 +43,7 @@ data "autoscale_hpa_simulation" "api_spike" {
   }
 }
 
-# The seed's worker HPA written as arguments, under a custom load: a 5000-job backlog for
+# A queue worker's HPA written as arguments, under a custom load: a 5000-job backlog for
 # five minutes, then an empty queue. Warn (not fail) unless 50 workers are asked for in time.
 data "autoscale_hpa_simulation" "worker_backlog" {
   min_replicas = 2

@@ -16,13 +16,21 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics, validate};
 
 use crate::simulate::{
     Behavior, CheckOutcome, ControllerSettings, Counting, Demand, Expectation, FieldPath, FieldStep, Hpa, HpaError, LoadProfile, LoadStep, Metric, MetricSource,
-    MetricTarget, NAMED_PROFILES, NodeModel, PolicyKind, Scenario, ScenarioError, ScenarioField, ScalingPolicy, ScalingRules, SelectPolicy, Simulation, simulate,
+    MetricTarget, NAMED_PROFILES, NodeModel, PolicyKind, Provisioner, Scenario, ScenarioError, ScenarioField, ScalingPolicy, ScalingRules, SelectPolicy, Simulation, simulate,
 };
 use crate::simulate::keda::hpa_or_scaled_object;
 
 /// Seconds from the Cluster Autoscaler seeing a pending pod to the new node taking pods, when
 /// `node_group` leaves it out (the seed: "Cluster Autoscaler provisions node (2-5 min)").
 pub const DEFAULT_PROVISION_DELAY_SECONDS: u32 = 180;
+
+/// Seconds from Karpenter closing a batch to the new node taking pods, when `node_group` leaves
+/// it out: the EKS user guide's "Karpenter launches right-sized compute resources ... in under a
+/// minute", at its bound (docs/design/karpenter-reference.md).
+pub const DEFAULT_KARPENTER_LAUNCH_SECONDS: u32 = 60;
+/// Karpenter's `--batch-idle-duration` and `--batch-max-duration` defaults (settings reference).
+pub const DEFAULT_BATCH_IDLE_SECONDS: u32 = 1;
+pub const DEFAULT_BATCH_MAX_SECONDS: u32 = 10;
 
 /// The data source.
 pub struct HpaSimulation;
@@ -198,7 +206,7 @@ fn number(value: f64) -> Value {
 pub fn scenario_arguments(block: Block) -> Block {
     block
         .attribute(Attribute::string("profile").optional().validator(validate::one_of(NAMED_PROFILES)).description(
-            "A named load profile from the seed's load tests (all in requests per second): `sustained` — 1000 req/s for 10 minutes; \
+            "A named load profile (all in requests per second): `sustained` — 1000 req/s for 10 minutes; \
              `spike` — 100 req/s for 2 minutes, 10 000 req/s for 1 minute (from t = 120 s), 100 req/s for 2 minutes; `ramp` — \
              500 req/s rising by 500 each minute to 5000 req/s in the tenth. Give this or `step` blocks.",
         ))
@@ -239,12 +247,37 @@ pub fn scenario_arguments(block: Block) -> Block {
         .block(NestedBlock::single(
             "node_group",
             Block::new(
-                "The node group the pods run on. Pods beyond what the ready nodes hold stay pending; the Cluster Autoscaler asks for just enough \
-                 nodes for them, which become ready `provision_delay_seconds` later, up to `max_nodes`. Nodes are never removed during the \
-                 simulation (Cluster Autoscaler scale-down takes 10 minutes or more). Without this block, capacity is unlimited.",
+                "The node group the pods run on. Pods beyond what the ready nodes hold stay pending. With `provisioner = \"cluster-autoscaler\"` \
+                 the Cluster Autoscaler asks at once for just enough nodes for them, which become ready `provision_delay_seconds` later, up to \
+                 `max_nodes`. With `provisioner = \"karpenter\"` pending pods are batched (a batch closes `batch_idle_seconds` after the last \
+                 pending pod, at most `batch_max_seconds` after the first), then Karpenter launches nodes sized for the batch (full nodes of \
+                 `pods_per_node`, one smaller node for the rest), ready `provision_delay_seconds` later; its limits cap all nodes together at \
+                 `max_nodes × pods_per_node` pods. Nodes are never removed during the simulation (Cluster Autoscaler scale-down takes 10 minutes \
+                 or more; Karpenter consolidation is not modelled). Without this block, capacity is unlimited.",
+            )
+            .attribute(
+                Attribute::string("provisioner")
+                    .default("cluster-autoscaler")
+                    .validator(validate::one_of(["cluster-autoscaler", "karpenter"]))
+                    .description("Who adds nodes: `cluster-autoscaler` (a managed node group) or `karpenter` (a NodePool)."),
+            )
+            .attribute(
+                Attribute::int("batch_idle_seconds")
+                    .default(DEFAULT_BATCH_IDLE_SECONDS)
+                    .validator(validate::int_between(0, 3600))
+                    .description("Karpenter's `--batch-idle-duration`: a batch closes when no pod became pending for this long (Karpenter's default 1 s). Not used by the Cluster Autoscaler."),
+            )
+            .attribute(
+                Attribute::int("batch_max_seconds")
+                    .default(DEFAULT_BATCH_MAX_SECONDS)
+                    .validator(validate::int_between(0, 3600))
+                    .description("Karpenter's `--batch-max-duration`: a batch closes at the latest this long after it opened (Karpenter's default 10 s). Not used by the Cluster Autoscaler."),
             )
             .attribute(Attribute::int("pods_per_node").required().validator(validate::int_at_least(1)).description("How many of these pods one node holds (allocatable ÷ the pod's requests, after daemonsets)."))
-            .attribute(Attribute::int("max_nodes").required().validator(validate::int_at_least(1)).description("The node group's maximum size."))
+            .attribute(Attribute::int("max_nodes").required().validator(validate::int_at_least(1)).description(
+                "The node group's maximum size. For Karpenter: the NodePool's `limits` in nodes of the largest size (`limits.cpu` ÷ that type's vCPUs, \
+                 e.g. 200 ÷ 4 = 50); with `pods_per_node` it caps the pods all nodes hold.",
+            ))
             .attribute(
                 Attribute::int("initial_nodes")
                     .optional()
@@ -254,9 +287,14 @@ pub fn scenario_arguments(block: Block) -> Block {
             )
             .attribute(
                 Attribute::int("provision_delay_seconds")
-                    .default(DEFAULT_PROVISION_DELAY_SECONDS)
+                    .optional()
+                    .computed()
                     .validator(validate::int_between(0, 86_400))
-                    .description("From a pod becoming pending to a new node taking pods: the autoscaler's scan, the instance's launch and boot, the node joining."),
+                    .description(
+                        "Cluster Autoscaler: from a pod becoming pending to a new node taking pods (the autoscaler's scan, the instance's launch and \
+                         boot, the node joining); default 180 (the seed: \"provisions node (2-5 min)\"). Karpenter: from a batch closing to its \
+                         nodes taking pods; default 60 (the EKS user guide: Karpenter launches capacity \"in under a minute\").",
+                    ),
             ),
         ))
         .attribute(
@@ -403,6 +441,9 @@ struct NodeGroupArgs {
     max_nodes: i64,
     initial_nodes: Option<i64>,
     provision_delay_seconds: Option<i64>,
+    provisioner: Option<String>,
+    batch_idle_seconds: Option<i64>,
+    batch_max_seconds: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -685,6 +726,7 @@ pub fn scenario_from_config(config: &Value, hpa: Hpa, at: &AttributePath) -> Res
     };
     let initial_replicas = args.initial_replicas.map(|n| whole(n, at.clone().attr("initial_replicas"), "initial_replicas")).transpose()?;
     let starting = initial_replicas.unwrap_or(hpa.min_replicas);
+    let mut provisioner = Provisioner::ClusterAutoscaler;
     let nodes = match &args.node_group {
         None => None,
         Some(n) => {
@@ -695,7 +737,15 @@ pub fn scenario_from_config(config: &Value, hpa: Hpa, at: &AttributePath) -> Res
                 Some(v) => whole(v, path("initial_nodes"), "initial_nodes")?,
                 None => starting.div_ceil(pods_per_node.max(1)).min(max_nodes),
             };
-            let provision_delay_seconds = whole(n.provision_delay_seconds.unwrap_or(i64::from(DEFAULT_PROVISION_DELAY_SECONDS)), path("provision_delay_seconds"), "provision_delay_seconds")?;
+            let karpenter = n.provisioner.as_deref() == Some("karpenter");
+            let default_delay = if karpenter { DEFAULT_KARPENTER_LAUNCH_SECONDS } else { DEFAULT_PROVISION_DELAY_SECONDS };
+            let provision_delay_seconds = whole(n.provision_delay_seconds.unwrap_or(i64::from(default_delay)), path("provision_delay_seconds"), "provision_delay_seconds")?;
+            if karpenter {
+                provisioner = Provisioner::Karpenter {
+                    batch_idle_seconds: whole(n.batch_idle_seconds.unwrap_or(i64::from(DEFAULT_BATCH_IDLE_SECONDS)), path("batch_idle_seconds"), "batch_idle_seconds")?,
+                    batch_max_seconds: whole(n.batch_max_seconds.unwrap_or(i64::from(DEFAULT_BATCH_MAX_SECONDS)), path("batch_max_seconds"), "batch_max_seconds")?,
+                };
+            }
             Some(NodeModel { pods_per_node, initial_nodes, max_nodes, provision_delay_seconds })
         }
     };
@@ -711,7 +761,7 @@ pub fn scenario_from_config(config: &Value, hpa: Hpa, at: &AttributePath) -> Res
     let typed_hpa = config.get("hpa_yaml").is_none_or(Value::is_null);
     // A ScaledObject's YAML adds KEDA's step from and to idle (the HPA is its generated one).
     let keda = config.get("hpa_yaml").and_then(Value::as_str).and_then(|yaml| hpa_or_scaled_object(yaml).ok()).and_then(|(_, keda)| keda);
-    let scenario = Scenario { hpa, load, per_pod_capacity: args.per_pod_capacity, initial_replicas, pod_startup_seconds, nodes, controller, keda };
+    let scenario = Scenario { hpa, load, per_pod_capacity: args.per_pod_capacity, initial_replicas, pod_startup_seconds, nodes, provisioner, controller, keda };
     let errors = scenario.validate();
     if errors.is_empty() {
         Ok(scenario)

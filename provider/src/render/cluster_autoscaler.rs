@@ -14,12 +14,12 @@ use super::{RenderError, Violation, sha256_hex};
 /// Where the images are published.
 pub const IMAGE_REPOSITORY: &str = "registry.k8s.io/autoscaling/cluster-autoscaler";
 
-/// The Cluster Autoscaler release used for each Kubernetes minor (CA minor = Kubernetes minor).
-/// Patch versions are published releases, taken from the image promotions to registry.k8s.io
-/// (kubernetes/k8s.io: "Promote Cluster Autoscaler images 1.32.5, 1.33.3 & 1.34.2") and from
-/// digest-pinned references to the same tags in other projects (v1.29.5, v1.30.4, v1.31.2).
-/// Newer patches may exist: set `image` to use one.
-pub const RELEASES: [(u32, &str); 5] = [(29, "1.29.5"), (30, "1.30.4"), (31, "1.31.2"), (32, "1.32.5"), (33, "1.33.3")];
+/// The Cluster Autoscaler release used for each Kubernetes minor (CA minor = Kubernetes minor):
+/// the newest patch tagged `cluster-autoscaler-1.MINOR.PATCH` in kubernetes/autoscaler for each
+/// minor (read from the repository's tags and each tag's `version/version.go`; the 1.32 branch
+/// already says 1.32.8 but has no such tag, so 1.32.7 stays). How the table is kept current is
+/// in docs/design/cluster-autoscaler-flags.md; `image` overrides it.
+pub const RELEASES: [(u32, &str); 5] = [(29, "1.29.5"), (30, "1.30.7"), (31, "1.31.5"), (32, "1.32.7"), (33, "1.33.6")];
 
 /// Expander names CA accepts.
 pub const EXPANDERS: [&str; 7] = ["random", "most-pods", "least-waste", "least-nodes", "price", "priority", "grpc"];
@@ -48,7 +48,7 @@ pub struct Flags {
 
 impl Flags {
     /// CA's defaults, with the canonical discovery tags of `cluster_name` and the least-waste
-    /// expander.
+    /// expander (CA's own default only from 1.33; `random` before, so it is always rendered).
     pub fn defaults(cluster_name: &str) -> Self {
         Self {
             expander: vec!["least-waste".into()],
@@ -128,6 +128,9 @@ pub fn command(ca: &ClusterAutoscaler) -> Vec<String> {
         "--v=4".into(),
         "--stderrthreshold=info".into(),
         "--cloud-provider=aws".into(),
+        // The autoscaler's own default is kube-system; the Role, RoleBinding, status ConfigMap
+        // and lease must all be in the namespace it runs in.
+        format!("--namespace={}", ca.namespace),
         format!("--node-group-auto-discovery=asg:tag={}", f.auto_discovery_tags.join(",")),
         format!("--expander={}", f.expander.join(",")),
         format!("--balance-similar-node-groups={}", f.balance_similar_node_groups),
@@ -157,12 +160,79 @@ pub fn command(ca: &ClusterAutoscaler) -> Vec<String> {
 }
 
 /// The flag names set by typed arguments, which `extra_args` may not repeat.
-pub const TYPED_FLAGS: [&str; 20] = [
-    "--v", "--stderrthreshold", "--cloud-provider", "--node-group-auto-discovery", "--expander", "--balance-similar-node-groups",
+pub const TYPED_FLAGS: [&str; 21] = [
+    "--v", "--stderrthreshold", "--cloud-provider", "--namespace", "--node-group-auto-discovery", "--expander", "--balance-similar-node-groups",
     "--skip-nodes-with-system-pods", "--skip-nodes-with-local-storage", "--scale-down-delay-after-add", "--scale-down-delay-after-delete",
     "--scale-down-delay-after-failure", "--scale-down-unneeded-time", "--scale-down-utilization-threshold", "--max-node-provision-time",
     "--max-graceful-termination-sec", "--scan-interval", "--max-nodes-total", "--cores-total", "--memory-total", "--expendable-pods-priority-cutoff",
 ];
+
+/// The port the autoscaler serves `/metrics` and `/health-check` on (its `--address` default,
+/// `:8085`); the liveness probe, the container port and the scrape annotation use it.
+pub const METRICS_PORT: u16 = 8085;
+
+/// The flag that makes the autoscaler handle ProvisioningRequests (1.30 and later); with it the
+/// ClusterRole also grants what that needs (see docs/design/cluster-autoscaler-flags.md).
+pub const PROVISIONING_REQUESTS_FLAG: &str = "--enable-provisioning-requests";
+
+/// A Go boolean flag value as `flag.ParseBool` reads it.
+fn go_bool(value: &str) -> Option<bool> {
+    match value {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// The Kubernetes minor of the image tag (`...:v1.31.4`), when the tag names one.
+fn image_minor(image: &str) -> Option<u32> {
+    let (_, tag) = image.rsplit_once(':')?;
+    kubernetes_minor(tag)
+}
+
+/// Whether `extra_args` turns ProvisioningRequest handling on (the last occurrence wins, as in
+/// Go's flag package).
+pub fn provisioning_requests_enabled(ca: &ClusterAutoscaler) -> bool {
+    ca.extra_args
+        .iter()
+        .filter_map(|arg| match arg.split_once('=') {
+            Some((flag, value)) if flag == PROVISIONING_REQUESTS_FLAG => go_bool(value),
+            None if arg == PROVISIONING_REQUESTS_FLAG => Some(true),
+            _ => None,
+        })
+        .next_back()
+        .unwrap_or(false)
+}
+
+/// Why an `extra_args` flag (with its value, if written `--flag=value`) cannot run with the
+/// rendered RBAC and Deployment; `None` when it can. Every flag here is in the table of
+/// docs/design/cluster-autoscaler-flags.md with the source lines it is read from.
+fn extra_arg_problem(flag: &str, value: Option<&str>, image: &str) -> Option<String> {
+    match (flag, value) {
+        ("--address", _) => Some(format!(
+            "--address moves the metrics and /health-check endpoint, but the liveness probe, the container port and the scrape annotation use port {METRICS_PORT}: leave it out."
+        )),
+        ("--leader-elect-resource-lock", Some("leases")) | ("--leader-elect-resource-name", Some("cluster-autoscaler")) | ("--status-config-map-name", Some("cluster-autoscaler-status")) => None,
+        ("--leader-elect-resource-lock", _) => {
+            Some("Cluster Autoscaler 1.29 to 1.33 only accept the `leases` lock (the others were removed from client-go) and the ClusterRole grants leases: leave it out.".into())
+        }
+        ("--leader-elect-resource-name", _) => {
+            Some("the ClusterRole lets the autoscaler get and update only the lease named cluster-autoscaler, so leader election would be forbidden: leave it out.".into())
+        }
+        ("--status-config-map-name", _) => Some(
+            "the Role lets the autoscaler update only the ConfigMap named cluster-autoscaler-status, so writing its status would be forbidden: leave it out.".into(),
+        ),
+        (PROVISIONING_REQUESTS_FLAG, Some(v)) if go_bool(v).is_none() => Some(format!("{v:?} is not a boolean: write {PROVISIONING_REQUESTS_FLAG} or {PROVISIONING_REQUESTS_FLAG}=false.")),
+        _ => {
+            let (minor, since) = (image_minor(image)?, FLAGS_SINCE.iter().find(|(f, _)| *f == flag)?.1);
+            (minor < since).then(|| format!("Cluster Autoscaler 1.{minor} has no {flag} flag (it came with 1.{since}) and would exit on it."))
+        }
+    }
+}
+
+/// Flags of the table in docs/design/cluster-autoscaler-flags.md that older releases lack, with
+/// the first minor that has them; an unknown flag makes the autoscaler exit at start.
+const FLAGS_SINCE: [(&str, u32); 2] = [(PROVISIONING_REQUESTS_FLAG, 30), ("--enable-dynamic-resource-allocation", 32)];
 
 /// The argument setting a typed flag.
 fn typed_argument(flag: &str) -> &str {
@@ -187,7 +257,8 @@ fn is_iam_role_arn(arn: &str) -> bool {
         && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c)))
 }
 
-fn is_cluster_name(name: &str) -> bool {
+/// An EKS cluster name: 1 to 100 letters, digits, `-` and `_`, starting with a letter or digit.
+pub fn is_cluster_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 100 && name.starts_with(|c: char| c.is_ascii_alphanumeric()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
@@ -288,6 +359,8 @@ pub fn validate(ca: &ClusterAutoscaler) -> Vec<Violation> {
             out.push(Violation::new(at("extra_args").index(i), format!("{arg:?} is not a flag: write it like \"--new-pod-scale-up-delay=30s\".")));
         } else if TYPED_FLAGS.contains(&flag) {
             out.push(Violation::new(at("extra_args").index(i), format!("{flag} is set by the typed argument `{}`: set it there instead.", typed_argument(flag))));
+        } else if let Some(problem) = extra_arg_problem(flag, arg.split_once('=').map(|(_, v)| v), &ca.image) {
+            out.push(Violation::new(at("extra_args").index(i), problem));
         }
     }
     out
@@ -306,6 +379,9 @@ struct TemplateData<'a> {
     priority_class_name: Option<&'a str>,
     resources: BTreeMap<&'a str, &'a BTreeMap<String, String>>,
     command: Vec<String>,
+    metrics_port: u16,
+    /// Grant what `--enable-provisioning-requests` needs.
+    provisioning_requests: bool,
 }
 
 /// What rendering produces.
@@ -361,12 +437,14 @@ pub fn render_unchecked(ca: &ClusterAutoscaler, overrides: &Overrides) -> Result
         priority_class_name: ca.priority_class_name.as_deref(),
         resources,
         command: command(ca),
+        metrics_port: METRICS_PORT,
+        provisioning_requests: provisioning_requests_enabled(ca),
     };
     let yaml = templates::render(TemplateName::ClusterAutoscaler, &data, overrides)?;
     let documents = split_documents(&yaml);
     let file = TemplateName::ClusterAutoscaler.file_name();
     if overrides.get(TemplateName::ClusterAutoscaler).is_some() {
-        check_output(&documents).map_err(|message| RenderError::Output { file, message })?;
+        check_output(&documents, &KINDS).map_err(|message| RenderError::Output { file, message })?;
     }
     let sha256 = sha256_hex(&yaml);
     Ok(Rendered { yaml, documents, sha256 })
@@ -389,8 +467,9 @@ pub fn split_documents(yaml: &str) -> Vec<String> {
     documents.into_iter().filter(|d| !d.trim().is_empty() && d.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))).collect()
 }
 
-/// Every document parses alone, names an object, and the six kinds are there.
-fn check_output(documents: &[String]) -> Result<(), String> {
+/// Every document parses alone, names an object, and each of `kinds_wanted` is there (the check of a
+/// user template's output, shared by the multi-document manifests).
+pub(super) fn check_output(documents: &[String], kinds_wanted: &[&str]) -> Result<(), String> {
     let mut kinds = Vec::new();
     for (i, document) in documents.iter().enumerate() {
         let parsed = super::parse_documents(document).map_err(|e| format!("document {}: {e}", i + 1))?;
@@ -401,7 +480,7 @@ fn check_output(documents: &[String]) -> Result<(), String> {
         }
         kinds.push(kind.to_string());
     }
-    for kind in KINDS {
+    for kind in kinds_wanted {
         if !kinds.iter().any(|k| k == kind) {
             return Err(format!("no {kind} was rendered"));
         }
@@ -435,8 +514,10 @@ mod tests {
 
     #[test]
     fn image_follows_the_kubernetes_minor() {
-        assert_eq!(image_for("1.29").as_deref(), Ok("registry.k8s.io/autoscaling/cluster-autoscaler:v1.29.5"));
-        assert_eq!(image_for("v1.33.2").as_deref(), Ok("registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.3"));
+        // The newest tagged patch of each minor (docs/design/cluster-autoscaler-flags.md).
+        for (version, tag) in [("1.29", "v1.29.5"), ("1.30", "v1.30.7"), ("1.31.4", "v1.31.5"), ("1.32", "v1.32.7"), ("v1.33.2", "v1.33.6")] {
+            assert_eq!(image_for(version), Ok(format!("registry.k8s.io/autoscaling/cluster-autoscaler:{tag}")), "{version}");
+        }
         assert!(image_for("1.28").err().unwrap_or_default().contains("set `image`"));
         assert!(image_for("1.x").is_err());
         assert!(image_for("2.1").is_err());
@@ -451,6 +532,125 @@ mod tests {
             assert!(rendered.yaml.contains(flag), "{flag} missing:\n{}", rendered.yaml);
         }
         assert_eq!(rendered.documents.concat().len() + 4 * 5, rendered.yaml.len(), "documents are the yaml split at ---");
+    }
+
+    /// The parsed objects, in the order of [`KINDS`].
+    fn objects(ca: &ClusterAutoscaler) -> Vec<serde_json::Value> {
+        let rendered = render(ca, &Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
+        super::super::parse_documents(&rendered.yaml).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn container(objects: &[serde_json::Value]) -> &serde_json::Value {
+        &objects[5]["spec"]["template"]["spec"]["containers"][0]
+    }
+
+    /// Issue 19: CA's `--namespace` defaults to kube-system, so without the flag a manifest in
+    /// another namespace writes its status where the Role grants nothing.
+    #[test]
+    fn the_namespace_reaches_the_autoscaler_and_every_namespaced_object() {
+        let mut ca = seed();
+        ca.namespace = "autoscaling".into();
+        let objects = objects(&ca);
+        let command = container(&objects)["command"].as_array().cloned().unwrap_or_default();
+        assert_eq!(command.iter().filter(|a| a.as_str().is_some_and(|a| a.starts_with("--namespace"))).count(), 1, "{command:?}");
+        assert!(command.contains(&json!("--namespace=autoscaling")), "{command:?}");
+        for (i, kind) in [(0, "ServiceAccount"), (3, "Role"), (4, "RoleBinding"), (5, "Deployment")] {
+            assert_eq!(objects[i]["kind"], kind);
+            assert_eq!(objects[i]["metadata"]["namespace"], "autoscaling", "{kind}");
+        }
+        assert_eq!(objects[4]["subjects"][0]["namespace"], "autoscaling");
+        assert_eq!(objects[2]["subjects"][0]["namespace"], "autoscaling");
+        ca.extra_args = vec!["--namespace=kube-system".into()];
+        let violations = validate(&ca);
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(violations[0].path.to_string(), "extra_args[0]");
+        assert!(violations[0].message.contains("typed argument `namespace`"), "{}", violations[0].message);
+    }
+
+    /// Issue 19: the probe and environment of the official chart, and no host trust store (the
+    /// image carries its own; `type: File` on a node without the file kept the pod from starting).
+    #[test]
+    fn the_deployment_probes_health_and_needs_no_host_file() {
+        let objects = objects(&seed());
+        let container = container(&objects);
+        assert_eq!(container["livenessProbe"], json!({"httpGet": {"path": "/health-check", "port": 8085}}));
+        assert_eq!(container["ports"], json!([{"name": "metrics", "containerPort": 8085, "protocol": "TCP"}]));
+        assert_eq!(
+            container["env"],
+            json!([
+                {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+                {"name": "SERVICE_ACCOUNT", "valueFrom": {"fieldRef": {"fieldPath": "spec.serviceAccountName"}}},
+            ])
+        );
+        let pod = &objects[5]["spec"]["template"];
+        assert_eq!(pod["metadata"]["annotations"]["prometheus.io/port"], "8085");
+        assert_eq!(pod["spec"].get("volumes"), None, "{pod}");
+        assert_eq!(container.get("volumeMounts"), None, "{container}");
+    }
+
+    fn cluster_role_rules(ca: &ClusterAutoscaler) -> Vec<serde_json::Value> {
+        objects(ca)[1]["rules"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Issue 19: `--enable-provisioning-requests` reads ProvisioningRequests and PodTemplates and
+    /// writes ProvisioningRequest status; the ClusterRole grants that only with the flag.
+    #[test]
+    fn provisioning_requests_get_their_rules_only_with_the_flag() {
+        let mut ca = seed();
+        let without = cluster_role_rules(&ca);
+        let mentions = |rules: &[serde_json::Value], resource: &str| rules.iter().any(|r| r["resources"].as_array().is_some_and(|rs| rs.contains(&json!(resource))));
+        for resource in ["podtemplates", "provisioningrequests", "provisioningrequests/status"] {
+            assert!(!mentions(&without, resource), "{resource} granted without the flag");
+        }
+        for args in [vec!["--enable-provisioning-requests"], vec!["--enable-provisioning-requests=true"], vec!["--enable-provisioning-requests=false", "--enable-provisioning-requests=1"]] {
+            ca.extra_args = args.iter().map(|a| (*a).to_string()).collect();
+            let rules = cluster_role_rules(&ca);
+            assert_eq!(rules.len(), without.len() + 3, "{args:?}");
+            assert!(rules.contains(&json!({"apiGroups": [""], "resources": ["podtemplates"], "verbs": ["watch", "list", "get"]})), "{args:?}");
+            assert!(rules.contains(&json!({"apiGroups": ["autoscaling.x-k8s.io"], "resources": ["provisioningrequests"], "verbs": ["watch", "list", "get", "delete"]})));
+            assert!(rules.contains(&json!({"apiGroups": ["autoscaling.x-k8s.io"], "resources": ["provisioningrequests/status"], "verbs": ["update", "patch"]})));
+        }
+        ca.extra_args = vec!["--enable-provisioning-requests=true".into(), "--enable-provisioning-requests=false".into()];
+        assert_eq!(cluster_role_rules(&ca), without, "the last occurrence wins");
+    }
+
+    /// Issue 19: flags that the rendered RBAC or Deployment cannot serve fail at plan, at their
+    /// index in `extra_args`, saying why.
+    #[test]
+    fn extra_args_the_manifest_cannot_serve_are_refused_with_the_reason() {
+        let mut ca = seed();
+        ca.image = image_for("1.33").unwrap_or_default();
+        ca.extra_args = vec![
+            "--new-pod-scale-up-delay=30s".into(),
+            "--address=:9090".into(),
+            "--status-config-map-name=ca-status".into(),
+            "--status-config-map-name=cluster-autoscaler-status".into(),
+            "--leader-elect-resource-name=ca".into(),
+            "--leader-elect-resource-lock=endpoints".into(),
+            "--leader-elect-resource-lock=leases".into(),
+            "--enable-provisioning-requests=maybe".into(),
+            "--enable-dynamic-resource-allocation=true".into(),
+        ];
+        let found: Vec<(String, String)> = validate(&ca).into_iter().map(|v| (v.path.to_string(), v.message)).collect();
+        let paths: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["extra_args[1]", "extra_args[2]", "extra_args[4]", "extra_args[5]", "extra_args[7]"], "{found:?}");
+        for (i, needle) in [(0, "port 8085"), (1, "cluster-autoscaler-status"), (2, "lease named cluster-autoscaler"), (3, "`leases` lock"), (4, "not a boolean")] {
+            assert!(found[i].1.contains(needle), "{:?} lacks {needle:?}", found[i]);
+        }
+        // 1.29 has no such flag: the autoscaler would exit at start.
+        ca.image = image_for("1.29").unwrap_or_default();
+        ca.extra_args = vec!["--enable-provisioning-requests".into()];
+        let found = validate(&ca);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.contains("1.29 has no --enable-provisioning-requests"), "{}", found[0].message);
+        ca.image = image_for("1.30").unwrap_or_default();
+        assert_eq!(validate(&ca), []);
+        ca.image = image_for("1.31").unwrap_or_default();
+        ca.extra_args = vec!["--enable-dynamic-resource-allocation=true".into()];
+        assert!(validate(&ca).first().is_some_and(|v| v.message.contains("1.31 has no --enable-dynamic-resource-allocation flag (it came with 1.32)")), "{:?}", validate(&ca));
+        // An image whose tag names no release is not second-guessed.
+        ca.image = "registry.example/cluster-autoscaler@sha256:0123".into();
+        assert_eq!(validate(&ca), []);
     }
 
     #[test]
@@ -513,6 +713,10 @@ mod tests {
             prop_assert_eq!(&sa["metadata"]["namespace"], &json!(ca.namespace));
             prop_assert_eq!(sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].as_str(), ca.iam_role_arn.as_deref());
             prop_assert_eq!(&docs[2]["subjects"][0]["namespace"], &json!(ca.namespace));
+            for namespaced in [&docs[3], &docs[4], deployment] {
+                prop_assert_eq!(&namespaced["metadata"]["namespace"], &json!(ca.namespace));
+            }
+            prop_assert_eq!(&docs[4]["subjects"][0]["namespace"], &json!(ca.namespace));
             let pod = &deployment["spec"]["template"]["spec"];
             prop_assert_eq!(pod["priorityClassName"].as_str(), ca.priority_class_name.as_deref());
             prop_assert_eq!(&pod["containers"][0]["image"], &json!(ca.image));

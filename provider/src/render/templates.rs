@@ -37,10 +37,13 @@ pub enum TemplateName {
     KedaScaledObject,
     /// The Celery queue exporter's Deployment, Service and optional ServiceMonitor.
     QueueExporter,
+    /// A Karpenter EC2NodeClass and NodePool, separated by `---`.
+    KarpenterNodePool,
 }
 
 impl TemplateName {
-    pub const ALL: [TemplateName; 6] = [Self::Hpa, Self::ClusterAutoscaler, Self::PrometheusAdapter, Self::PrometheusAdapterConfig, Self::KedaScaledObject, Self::QueueExporter];
+    pub const ALL: [TemplateName; 7] =
+        [Self::Hpa, Self::ClusterAutoscaler, Self::PrometheusAdapter, Self::PrometheusAdapterConfig, Self::KedaScaledObject, Self::QueueExporter, Self::KarpenterNodePool];
 
     /// The file name under `templates/` or `templates_dir`.
     pub fn file_name(self) -> &'static str {
@@ -51,6 +54,7 @@ impl TemplateName {
             Self::PrometheusAdapterConfig => "prometheus_adapter_config.yaml.hbs",
             Self::KedaScaledObject => "keda_scaled_object.yaml.hbs",
             Self::QueueExporter => "queue_exporter.yaml.hbs",
+            Self::KarpenterNodePool => "karpenter_node_pool.yaml.hbs",
         }
     }
 
@@ -63,6 +67,7 @@ impl TemplateName {
             Self::PrometheusAdapterConfig => include_str!("../../../templates/prometheus_adapter_config.yaml.hbs"),
             Self::KedaScaledObject => include_str!("../../../templates/keda_scaled_object.yaml.hbs"),
             Self::QueueExporter => include_str!("../../../templates/queue_exporter.yaml.hbs"),
+            Self::KarpenterNodePool => include_str!("../../../templates/karpenter_node_pool.yaml.hbs"),
         }
     }
 }

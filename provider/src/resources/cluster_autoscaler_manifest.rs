@@ -33,20 +33,27 @@ pub fn schema() -> Schema {
         Block::new(
             "The Cluster Autoscaler for AWS as Kubernetes manifests: a ServiceAccount (with the IAM role for service accounts), \
              the ClusterRole, ClusterRoleBinding, Role and RoleBinding of the official AWS example, and a hardened Deployment \
-             running the release matching the cluster's Kubernetes minor. Every flag of the AWS setup is a typed argument with \
+             running the release matching the cluster's Kubernetes minor, with the official chart's `/health-check` liveness probe on \
+             port 8085. The pod trusts the CA certificates of its own image and mounts nothing from the node, so it starts on \
+             any node image. Every flag of the AWS setup is a typed argument with \
              Cluster Autoscaler's own default, checked at plan time; the rendered YAML is known in the plan. Nothing is sent to a \
              cluster: apply `yaml` (or each of `documents`) with the tool of your choice, or let `output_path` write it to a file.",
         )
         .attribute(Attribute::string("id").computed().description("`namespace/name`."))
         .attribute(Attribute::string("cluster_name").required().description("Name of the EKS cluster; the default discovery tags are built from it."))
         .attribute(Attribute::string("kubernetes_version").required().description(
-            "Kubernetes version of the cluster (`1.31` or `1.31.4`). Picks the Cluster Autoscaler release of the same minor; known: 1.29 to 1.33.",
+            "Kubernetes version of the cluster (`1.31` or `1.31.4`). Picks the newest tagged Cluster Autoscaler patch release of the same minor: \
+             1.29.5, 1.30.7, 1.31.5, 1.32.7 or 1.33.6.",
         ))
         .attribute(Attribute::string("image").optional().computed().description(
-            "Container image. Defaults to `registry.k8s.io/autoscaling/cluster-autoscaler:v1.MINOR.PATCH` for `kubernetes_version`.",
+            "Container image. Defaults to `registry.k8s.io/autoscaling/cluster-autoscaler:v1.MINOR.PATCH` for `kubernetes_version` (see there); \
+             set it to run a newer patch or a mirror.",
         ))
         .attribute(Attribute::string("name").default("cluster-autoscaler").description("Name of every object (ServiceAccount, roles, bindings, Deployment)."))
-        .attribute(Attribute::string("namespace").default("kube-system").description("Namespace of the ServiceAccount, Role, RoleBinding and Deployment."))
+        .attribute(Attribute::string("namespace").default("kube-system").description(
+            "Namespace of the ServiceAccount, Role, RoleBinding and Deployment, passed to the autoscaler as `--namespace` (where it keeps its \
+             status ConfigMap, its leader-election lease and reads the priority expander's ConfigMap).",
+        ))
         .attribute(Attribute::string("iam_role_arn").optional().description(
             "IAM role for the ServiceAccount (`eks.amazonaws.com/role-arn` annotation, IRSA). It needs autoscaling:Describe*, SetDesiredCapacity, \
              TerminateInstanceInAutoScalingGroup, ec2:DescribeImages, DescribeInstanceTypes, DescribeLaunchTemplateVersions, \
@@ -59,7 +66,10 @@ pub fn schema() -> Schema {
             Attribute::list_of("expander", Type::String)
                 .default(Value::list([Value::from("least-waste")]))
                 .validator(validate::each(validate::one_of(ca::EXPANDERS)))
-                .description("`--expander`: how a node group is chosen, tried in order (rendered comma-joined). `least-waste` picks the group leaving the least idle CPU and memory."),
+                .description(
+                    "`--expander`: how a node group is chosen, tried in order (rendered comma-joined). `least-waste` picks the group leaving the least \
+                     idle CPU and memory. Always rendered: the autoscaler's own default is `random` up to 1.32 and `least-waste` from 1.33.",
+                ),
         )
         .attribute(Attribute::list_of("auto_discovery_tags", Type::String).optional().computed().description(
             "`--node-group-auto-discovery=asg:tag=...`: ASG tag keys (`key` or `key=value`) that mark the groups CA manages. Defaults to \
@@ -85,7 +95,14 @@ pub fn schema() -> Schema {
         .attribute(Attribute::string("cores_total").optional().description("`--cores-total`: `min:max` cores in the cluster."))
         .attribute(Attribute::string("memory_total").optional().description("`--memory-total`: `min:max` gigabytes of memory in the cluster."))
         .attribute(Attribute::int("expendable_pods_priority_cutoff").default(-10).description("`--expendable-pods-priority-cutoff`: pods below this priority never trigger scale-up and don't block scale-down."))
-        .attribute(Attribute::list_of("extra_args", Type::String).optional().description("More flags, e.g. `--new-pod-scale-up-delay=30s`; flags with a typed argument are refused."))
+        .attribute(Attribute::list_of("extra_args", Type::String).optional().description(
+            "More flags, each written `--flag` or `--flag=value`, e.g. `--new-pod-scale-up-delay=30s`. Refused at plan: flags with a typed argument \
+             (`--namespace` included), `--address` (the probe and metrics port are 8085), `--status-config-map-name`, `--leader-elect-resource-name` \
+             and `--leader-elect-resource-lock` with other values than their defaults (the RBAC names those objects), and \
+             flags the release in `image` does not have (`--enable-provisioning-requests` before 1.30, \
+             `--enable-dynamic-resource-allocation` before 1.32). With `--enable-provisioning-requests` the ClusterRole also grants reading PodTemplates and \
+             ProvisioningRequests, deleting ProvisioningRequests and updating their status (the ProvisioningRequest CRD must be installed).",
+        ))
         .attribute(Attribute::string("output_path").optional().description(
             "File to write the YAML to. A file changed or deleted outside Terraform shows as drift in the next plan and apply writes it again; destroy removes it.",
         ))

@@ -25,14 +25,17 @@ const TYPE_NAME: &str = HpaManifest::TYPE_NAME;
 /// Attributes that are outputs, not inputs.
 const OUTPUTS: [&str; 5] = ["id", "yaml", "json", "sha256", "output_file_sha256"];
 const SERVED_BY: &str = "external_metrics_served_by";
+const RENDER_JSON: &str = "render_json";
+/// 1: `json` is filled only when `render_json` is set (version 0 always filled it).
+const SCHEMA_VERSION: i64 = 1;
 
 /// The schema; shared with the docs generator through `Resource::schema`.
 pub fn schema() -> Schema {
     let output = |name: &str, description: &str| Attribute::string(name).computed().description(description);
     Schema::new(
-        0,
+        SCHEMA_VERSION,
         Block::new(
-            "A Kubernetes HorizontalPodAutoscaler (`autoscaling/v2`) rendered as YAML and JSON, checked at plan time against the rules \
+            "A Kubernetes HorizontalPodAutoscaler (`autoscaling/v2`) rendered as YAML (and JSON on request), checked at plan time against the rules \
              the API server enforces (replica bounds, stabilization windows, policies, targets, names and labels), so mistakes show in \
              `terraform plan` instead of at `kubectl apply`. The rendered manifest is known at plan time and shown as a diff. \
              Nothing is sent to a cluster: apply the `yaml` with the tool of your choice, or let `output_path` write it to a file.",
@@ -53,7 +56,11 @@ pub fn schema() -> Schema {
              destroy removes it.",
         ))
         .attribute(output("yaml", "The rendered manifest."))
-        .attribute(output("json", "The manifest as JSON (one object)."))
+        .attribute(Attribute::bool(RENDER_JSON).default(false).description(
+            "Also fill `json`. Off by default: every rendered copy is kept in state, which Terraform rewrites after each resource an apply \
+             changes, so a second copy of each manifest slows large applies. `jsonencode(yamldecode(yaml))` gives the same object in Terraform.",
+        ))
+        .attribute(output("json", "The manifest as JSON (one object) when `render_json` is true; null otherwise."))
         .attribute(output("sha256", "SHA-256 (hex) of `yaml`."))
         .attribute(output("output_file_sha256", "SHA-256 of the file at `output_path` when last read; null when there is no file. Differs from `sha256` after an out-of-band change."))
         .block(NestedBlock::single("target", target_block("The workload to scale (`scaleTargetRef`).", "HPA")).min_items(1).max_items(1))
@@ -134,12 +141,26 @@ impl ManifestKind for HpaManifest {
     fn set_outputs(state: &mut Value, spec: &HorizontalPodAutoscaler, rendered: &hpa::Rendered) {
         set(state, "id", Value::from(id_of(spec)));
         set(state, "yaml", Value::from(rendered.yaml.as_str()));
-        set(state, "json", Value::from(rendered.json.as_str()));
+        let json = if state.get(RENDER_JSON).and_then(Value::as_bool) == Some(true) { Value::from(rendered.json.as_str()) } else { Value::Null };
+        set(state, "json", json);
         set(state, "sha256", Value::from(rendered.sha256.as_str()));
     }
 
     fn flatten(content: &str) -> Result<Value, String> {
         hpa::parse(content).map(|spec| flatten(&spec))
+    }
+
+    /// Version 0 always kept `json`; version 1 keeps it only on request. The upgraded state drops
+    /// it, so a configuration that does not ask for it plans no change.
+    fn upgrade_state(from_version: i64, mut json: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        if from_version != 0 {
+            return Err(Diagnostic::error("Unsupported state version", format!("{TYPE_NAME} has no upgrader for stored state of schema version {from_version}.")).into());
+        }
+        if let Some(attributes) = json.as_object_mut() {
+            attributes.insert("json".into(), serde_json::Value::Null);
+            attributes.insert(RENDER_JSON.into(), serde_json::Value::Bool(false));
+        }
+        Ok(json)
     }
 
     fn check_spec(planned: &Value, spec: &HorizontalPodAutoscaler) -> Diagnostics {
@@ -290,6 +311,7 @@ fn flatten(spec: &HorizontalPodAutoscaler) -> Value {
         ("output_path", Value::Null),
         ("yaml", Value::Null),
         ("json", Value::Null),
+        (RENDER_JSON, Value::from(false)),
         ("sha256", Value::Null),
         ("output_file_sha256", Value::Null),
         ("target", flatten_reference(&spec.spec.scale_target_ref)),

@@ -63,6 +63,14 @@ pub trait ManifestKind: Send + Sync + 'static {
     /// A sentence saying why the text is not such a manifest.
     fn flatten(content: &str) -> Result<Value, String>;
 
+    /// Upgrades stored state JSON of an older schema version to the current one.
+    ///
+    /// # Errors
+    /// When there is no upgrader for `from_version`.
+    fn upgrade_state(from_version: i64, _json: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        Err(Diagnostic::error("Unsupported state version", format!("{} has no upgrader for stored state of schema version {from_version}.", Self::TYPE_NAME)).into())
+    }
+
     /// Plan-time checks of the spec beyond its own rules (e.g. against another resource's output).
     fn check_spec(_planned: &Value, _spec: &Self::Spec) -> Diagnostics {
         Diagnostics::new()
@@ -96,8 +104,17 @@ impl<K: ManifestKind> Manifest<K> {
     /// Renders the planned value again, refuses a render that differs from the plan, and writes
     /// the output file.
     fn apply(ctx: &Context, planned: &Value) -> Result<Value, Diagnostics> {
-        let spec = K::spec_of(planned)?;
         let overrides = overrides_for(ctx, K::TEMPLATES)?;
+        if overrides.is_empty()
+            && let Some(yaml) = Self::planned_render(planned)
+        {
+            // The built-in templates make the render a pure function of the planned arguments:
+            // the plan's render is the apply's, so it is not done twice.
+            let mut state = planned.clone();
+            write_output(&mut state, yaml).map_err(Diagnostics::from)?;
+            return Ok(state);
+        }
+        let spec = K::spec_of(planned)?;
         let rendered = Self::render(&spec, &overrides)?;
         if text(planned, "yaml").is_some_and(|y| y != rendered.yaml()) {
             return Err(Diagnostic::error(
@@ -110,6 +127,13 @@ impl<K: ManifestKind> Manifest<K> {
         K::set_outputs(&mut state, &spec, &rendered);
         write_output(&mut state, rendered.yaml()).map_err(Diagnostics::from)?;
         Ok(state)
+    }
+
+    /// The planned `yaml`, when the plan rendered every output (all but the file's hash, which
+    /// apply writes).
+    fn planned_render(planned: &Value) -> Option<&str> {
+        let rendered = K::OUTPUTS.iter().filter(|name| **name != "output_file_sha256").all(|name| planned.get(name).is_some_and(Value::is_wholly_known));
+        if rendered { text(planned, "yaml") } else { None }
     }
 
     /// Derived arguments the configuration leaves unset: the plan computes them.
@@ -214,6 +238,10 @@ impl<K: ManifestKind> Resource for Manifest<K> {
         }
     }
 
+    fn upgrade_state(&self, from_version: i64, json: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        K::upgrade_state(from_version, json)
+    }
+
     /// Imports from a manifest file: the id is its path, which becomes `output_path`.
     async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
         let fail = |detail: String| Diagnostics::from(Diagnostic::error(format!("importing {} ({id})", K::NOUN), detail));
@@ -226,5 +254,37 @@ impl<K: ManifestKind> Resource for Manifest<K> {
         K::set_outputs(&mut state, &spec, &rendered);
         refresh_output(&mut state).map_err(Diagnostics::from)?;
         Ok(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::hpa_manifest::HpaManifest;
+
+    fn planned(yaml: Value) -> Value {
+        let mut value = Value::object(HpaManifest::OUTPUTS.iter().map(|name| (*name, Value::from("planned"))));
+        set(&mut value, "yaml", yaml);
+        set(&mut value, "output_file_sha256", Value::Unknown);
+        value
+    }
+
+    /// With the built-in templates apply keeps the plan's render instead of rendering again (the
+    /// planned text here is no HPA at all, so a second render would have replaced it or failed).
+    #[test]
+    fn apply_keeps_the_plans_render() {
+        let ctx = Context::new(None, tokio_util::sync::CancellationToken::new(), HpaManifest::TYPE_NAME);
+        let state = Manifest::<HpaManifest>::apply(&ctx, &planned(Value::from("kind: Planned\n"))).unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(text(&state, "yaml"), Some("kind: Planned\n"));
+        assert_eq!(state.get("output_file_sha256"), Some(&Value::Null), "no output_path: no file hash");
+    }
+
+    /// An output still unknown at apply means the plan did not render: apply renders (and this
+    /// value, with no arguments, cannot be).
+    #[test]
+    fn apply_renders_when_the_plan_did_not() {
+        let ctx = Context::new(None, tokio_util::sync::CancellationToken::new(), HpaManifest::TYPE_NAME);
+        assert!(Manifest::<HpaManifest>::planned_render(&planned(Value::Unknown)).is_none());
+        assert!(Manifest::<HpaManifest>::apply(&ctx, &planned(Value::Unknown)).is_err());
     }
 }

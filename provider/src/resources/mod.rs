@@ -5,6 +5,7 @@ pub mod cluster_autoscaler_manifest;
 pub mod hpa_check;
 pub mod hpa_manifest;
 pub mod keda_scaled_object_manifest;
+pub mod karpenter_node_pool_manifest;
 pub mod manifest;
 pub mod manifest_files;
 pub mod prometheus_adapter_manifest;
@@ -32,5 +33,6 @@ pub fn all() -> Vec<Arc<dyn Resource>> {
         Arc::new(Manifest::<prometheus_adapter_manifest::PrometheusAdapterManifest>::new()),
         Arc::new(Manifest::<keda_scaled_object_manifest::KedaScaledObjectManifest>::new()),
         Arc::new(Manifest::<queue_exporter_manifest::QueueExporterManifest>::new()),
+        Arc::new(Manifest::<karpenter_node_pool_manifest::KarpenterNodePoolManifest>::new()),
     ]
 }

@@ -410,7 +410,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_worker_policies_take_twenty_pods_to_fifty_in_one_step() {
+    fn reference_worker_policies_take_twenty_pods_to_fifty_in_one_step() {
         let behavior = Behavior {
             scale_up: ScalingRules { stabilization_window_seconds: Some(0), select_policy: SelectPolicy::Max, policies: vec![policy(PolicyKind::Percent, 200, 30), policy(PolicyKind::Pods, 10, 30)] },
             scale_down: ScalingRules { stabilization_window_seconds: Some(600), select_policy: SelectPolicy::Max, policies: vec![policy(PolicyKind::Percent, 25, 60)] },

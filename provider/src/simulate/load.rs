@@ -133,7 +133,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn named_profiles_match_the_seed() {
+    fn named_profiles_match_the_reference_load_tests() {
         let sustained = LoadProfile::named("sustained").unwrap();
         assert_eq!(sustained.duration_seconds(), 600);
         let spike = LoadProfile::named("spike").unwrap();

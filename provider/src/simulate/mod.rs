@@ -39,7 +39,7 @@ mod report;
 #[cfg(test)]
 pub(crate) mod seed;
 
-pub use cluster::NodeModel;
+pub use cluster::{NodeModel, Provisioner};
 pub use controller::ControllerSettings;
 pub use hpa::{
     Behavior, FieldPath, FieldStep, Hpa, HpaError, Metric, MetricSource, MetricTarget, PolicyKind, ScalingPolicy, ScalingRules, SelectPolicy, parse_quantity,
@@ -69,6 +69,8 @@ pub struct Scenario {
     pub pod_startup_seconds: u32,
     /// The node group; `None` means capacity is never short.
     pub nodes: Option<NodeModel>,
+    /// Who adds nodes to the node group when pods are pending.
+    pub provisioner: Provisioner,
     pub controller: ControllerSettings,
     /// KEDA's idle step when the HPA is one a ScaledObject generates; `None` for a plain HPA.
     pub keda: Option<KedaScaling>,
@@ -144,7 +146,17 @@ impl ScenarioError {
 impl Scenario {
     /// A scenario with the controller's defaults, no node limit and instant pod start-up.
     pub fn new(hpa: Hpa, load: LoadProfile) -> Self {
-        Self { hpa, load, per_pod_capacity: None, initial_replicas: None, pod_startup_seconds: 0, nodes: None, controller: ControllerSettings::default(), keda: None }
+        Self {
+            hpa,
+            load,
+            per_pod_capacity: None,
+            initial_replicas: None,
+            pod_startup_seconds: 0,
+            nodes: None,
+            provisioner: Provisioner::ClusterAutoscaler,
+            controller: ControllerSettings::default(),
+            keda: None,
+        }
     }
 
     pub fn per_pod_capacity(mut self, requests_per_second: f64) -> Self {
@@ -164,6 +176,11 @@ impl Scenario {
 
     pub fn nodes(mut self, nodes: NodeModel) -> Self {
         self.nodes = Some(nodes);
+        self
+    }
+
+    pub fn provisioner(mut self, provisioner: Provisioner) -> Self {
+        self.provisioner = provisioner;
         self
     }
 
@@ -284,7 +301,7 @@ pub fn simulate(scenario: &Scenario) -> Result<Simulation, Vec<ScenarioError>> {
         return Err(errors);
     }
     let initial = scenario.starting_replicas();
-    let mut cluster = Cluster::new(initial, scenario.pod_startup_seconds, scenario.nodes);
+    let mut cluster = Cluster::new(initial, scenario.pod_startup_seconds, scenario.nodes, scenario.provisioner);
     let mut controller = Controller::new(&scenario.hpa, scenario.controller, initial);
     let mut load = LoadCursor::new(&scenario.load);
     let duration = scenario.load.duration_seconds();

@@ -5,6 +5,7 @@
 
 mod convert;
 mod go_plugin;
+pub mod profile;
 mod service;
 pub mod tls;
 

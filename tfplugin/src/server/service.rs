@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use super::convert::{decode, diagnostics, encode};
+use super::profile::{Span, mark};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::plan::plan_change;
 use crate::proto::tfplugin6 as pb;
@@ -206,10 +207,14 @@ impl ProviderRpc for ProviderService {
         let mut diags = Diagnostics::new();
         let empty = pb::validate_resource_config::Response::default();
         let entry = try_diags!(self.resource(&request.type_name), diags, empty);
+        let mut span = Span::start("ValidateResourceConfig", &request.type_name);
         let config = try_diags!(decode(request.config.as_ref(), &entry.ty, "configuration"), diags, empty);
+        mark(&mut span, "decode");
         validate_config(&entry.schema.block, &config, &AttributePath::empty(), &mut diags);
+        mark(&mut span, "schema");
         let ctx = self.context(&request.type_name);
         let more = try_diags!(guarded("validation", &request.type_name, entry.resource.validate(&ctx, &config)).await, diags, empty);
+        mark(&mut span, "handler");
         diags.extend(more);
         ok(pb::validate_resource_config::Response { diagnostics: diagnostics(&diags) })
     }
@@ -238,6 +243,7 @@ impl ProviderRpc for ProviderService {
         let mut diags = Diagnostics::new();
         let empty = pb::upgrade_resource_state::Response::default();
         let entry = try_diags!(self.resource(&request.type_name), diags, empty);
+        let mut span = Span::start("UpgradeResourceState", &request.type_name);
         let raw = request.raw_state.unwrap_or_default();
         if raw.json.is_empty() {
             let detail = if raw.flatmap.is_empty() { "The stored state is empty." } else { "Stored state in the legacy flatmap format is not supported." };
@@ -272,7 +278,9 @@ impl ProviderRpc for ProviderService {
             diags,
             empty
         );
+        mark(&mut span, "decode");
         let upgraded_state = try_diags!(encode(&value, &entry.ty, "upgraded state"), diags, empty);
+        mark(&mut span, "encode");
         ok(pb::upgrade_resource_state::Response { upgraded_state: Some(upgraded_state), diagnostics: diagnostics(&diags) })
     }
 
@@ -302,9 +310,12 @@ impl ProviderRpc for ProviderService {
         let mut diags = Diagnostics::new();
         let keep = pb::read_resource::Response { new_state: request.current_state.clone(), private: request.private.clone(), ..Default::default() };
         let entry = try_diags!(self.resource(&request.type_name), diags, keep);
+        let mut span = Span::start("ReadResource", &request.type_name);
         let current = try_diags!(decode(request.current_state.as_ref(), &entry.ty, "state"), diags, keep);
+        mark(&mut span, "decode");
         let ctx = self.context(&request.type_name);
         let result = try_diags!(guarded("read", &request.type_name, entry.resource.read(&ctx, &current, &request.private)).await, diags, keep);
+        mark(&mut span, "handler");
         let StateResult { state, private, diags: more } = result;
         diags.extend(more);
         if diags.has_errors() && state.is_null() {
@@ -314,6 +325,7 @@ impl ProviderRpc for ProviderService {
             return ok(keep);
         }
         let new_state = try_diags!(encode(&state, &entry.ty, "state"), diags, keep);
+        mark(&mut span, "encode");
         ok(pb::read_resource::Response { new_state: Some(new_state), private, diagnostics: diagnostics(&diags), ..Default::default() })
     }
 
@@ -325,6 +337,7 @@ impl ProviderRpc for ProviderService {
         let mut diags = Diagnostics::new();
         let empty = pb::plan_resource_change::Response::default();
         let entry = try_diags!(self.resource(&request.type_name), diags, empty);
+        let mut span = Span::start("PlanResourceChange", &request.type_name);
         let prior = try_diags!(decode(request.prior_state.as_ref(), &entry.ty, "prior state"), diags, empty);
         let proposed = try_diags!(decode(request.proposed_new_state.as_ref(), &entry.ty, "proposed state"), diags, empty);
         let config = try_diags!(decode(request.config.as_ref(), &entry.ty, "configuration"), diags, empty);
@@ -333,11 +346,15 @@ impl ProviderRpc for ProviderService {
             let planned_state = try_diags!(encode(&Value::Null, &entry.ty, "planned state"), diags, empty);
             return ok(pb::plan_resource_change::Response { planned_state: Some(planned_state), planned_private: request.prior_private, ..Default::default() });
         }
+        mark(&mut span, "decode");
         let mut plan = plan_change(&entry.schema.block, &prior, &proposed, &config, request.prior_private);
+        mark(&mut span, "planner");
         let ctx = self.context(&request.type_name);
         let more = try_diags!(guarded("plan", &request.type_name, entry.resource.modify_plan(&ctx, &mut plan)).await, diags, empty);
+        mark(&mut span, "handler");
         diags.extend(more);
         let planned_state = try_diags!(encode(&plan.planned, &entry.ty, "planned state"), diags, empty);
+        mark(&mut span, "encode");
         ok(pb::plan_resource_change::Response {
             planned_state: Some(planned_state),
             requires_replace: plan.requires_replace.iter().map(super::convert::attribute_path).collect(),
@@ -356,9 +373,11 @@ impl ProviderRpc for ProviderService {
         // Until the handler says otherwise, what exists is the prior state.
         let keep = pb::apply_resource_change::Response { new_state: request.prior_state.clone(), private: request.planned_private.clone(), ..Default::default() };
         let entry = try_diags!(self.resource(&request.type_name), diags, keep);
+        let mut span = Span::start("ApplyResourceChange", &request.type_name);
         let prior = try_diags!(decode(request.prior_state.as_ref(), &entry.ty, "prior state"), diags, keep);
         let planned = try_diags!(decode(request.planned_state.as_ref(), &entry.ty, "planned state"), diags, keep);
         let config = try_diags!(decode(request.config.as_ref(), &entry.ty, "configuration"), diags, keep);
+        mark(&mut span, "decode");
         let ctx = self.context(&request.type_name);
         let resource = &entry.resource;
         let type_name = request.type_name.as_str();
@@ -385,8 +404,10 @@ impl ProviderRpc for ProviderService {
             let updated = try_diags!(guarded("update", type_name, resource.update(&ctx, &prior, &planned, &config, private)).await, diags, keep);
             if updated.state.is_null() { StateResult { state: prior, ..updated } } else { updated }
         };
+        mark(&mut span, "handler");
         diags.extend(result.diags);
         let new_state = try_diags!(encode(&result.state, &entry.ty, "new state"), diags, keep);
+        mark(&mut span, "encode");
         ok(pb::apply_resource_change::Response { new_state: Some(new_state), private: result.private, diagnostics: diagnostics(&diags), ..Default::default() })
     }
 
