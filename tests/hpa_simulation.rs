@@ -302,6 +302,9 @@ output "peak"   { value = data.autoscale_hpa_simulation.worker.peak_replicas }
     assert!(at(569) >= 1, "{points:?}");
     assert_eq!(at(570), 0, "zero at the first poll 300 s after the last active one: {points:?}");
     assert!(points.iter().filter(|(t, _)| *t >= 570).all(|(_, r)| *r == 0), "{points:?}");
+    ws.assert_no_changes();
+}
+
 /// The typed HPA above (2 → 6 → 12 → 24 → 48 → 50 at 0…60 s under 10 000 req/s) with its node
 /// group on Karpenter, `max_replicas` as given and `pods_per_node` per node.
 fn karpenter_config(max_replicas: u32, pods_per_node: u32) -> String {
