@@ -279,6 +279,10 @@ fn base(resource: &str) -> &'static str {
 
   service_monitor {
     interval = "15s"
+  }
+}
+"#
+        }
         "autoscale_karpenter_node_pool_manifest" => {
             r#"resource "autoscale_karpenter_node_pool_manifest" "this" {
   name           = "__NAME__"
