@@ -673,7 +673,7 @@ fn quickstart_applies_plans_empty_and_destroys() {
     assert_eq!(spike["time_to_max_ready"], "not reached in the simulated 300 s", "{spike}");
     assert!(applied.text().contains("does not reach 50 ready pods within 120 s"), "{}", applied.text());
 
-    // The seed's 5000-job backlog: both worker forms have 50 pods ready at 90 s; the HPA form
+    // A 5000-job backlog: both worker forms have 50 pods ready at 90 s; the HPA form
     // ends at its floor of 2, the KEDA form at zero from 1185 s (585 + the 600 s cooldown).
     let backlog = value("worker_backlog");
     assert_eq!(backlog["adapter"]["ready_50_at"], 90, "{backlog}");

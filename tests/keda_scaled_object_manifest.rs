@@ -1,5 +1,5 @@
 //! Acceptance tests of `autoscale_keda_scaled_object_manifest` under the real terraform: the
-//! seed's worker in KEDA's form known at plan time, applied, checked against KEDA's published
+//! quickstart's Celery worker in KEDA's form known at plan time, applied, checked against KEDA's published
 //! CRD schemas (2.16.0 and 2.20.2) together with every other scaler's form, an update, output
 //! file drift, import from the file and destroy. Bad input is in tests/bad_input.rs.
 
@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use acceptance::crd_schema::{self, CrdVersion};
 use acceptance::{Workspace, repo_root};
 
-/// The seed's worker: Redis list `celery` at 100 jobs per pod, 0–`max` pods, at least 2 from 08:00
-/// to 20:00 on weekdays, the seed worker HPA's behavior; the Redis password read from a Secret.
+/// The Celery worker: Redis list `celery` at 100 jobs per pod, 0–`max` pods, at least 2 from 08:00
+/// to 20:00 on weekdays, the worker HPA's behavior; the Redis password read from a Secret.
 fn worker(output: &Path, max: u32) -> String {
     format!(
         r#"

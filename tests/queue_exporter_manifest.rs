@@ -1,4 +1,4 @@
-//! Acceptance tests of `autoscale_queue_exporter_manifest` under the real terraform: the seed's
+//! Acceptance tests of `autoscale_queue_exporter_manifest` under the real terraform: the
 //! exporter (queues celery, video-processing and default) against its golden file (which
 //! `manifests_kubernetes_validate` checks with kubernetes-validate), import from the file, drift
 //! of the output file, an update, destroy, and the wiring into prometheus-adapter: the adapter
@@ -11,7 +11,7 @@ use std::path::Path;
 
 use acceptance::{Workspace, assert_golden};
 
-/// The seed's exporter, without a ServiceMonitor unless `monitor`.
+/// The quickstart's exporter, without a ServiceMonitor unless `monitor`.
 fn exporter(output: &Path, queues: &str, monitor: bool) -> String {
     let monitor = if monitor { "\n  service_monitor {\n    labels = { release = \"prometheus\" }\n  }\n" } else { "" };
     format!(
@@ -34,8 +34,8 @@ resource "autoscale_queue_exporter_manifest" "celery" {{
 fn basic_golden_import_drift_update_and_destroy() {
     let ws = Workspace::empty();
     let file = ws.path().join("out/exporter.yaml");
-    let seed_queues = r#""celery", "video-processing", "default""#;
-    ws.write_config(&exporter(&file, seed_queues, false));
+    let queues = r#""celery", "video-processing", "default""#;
+    ws.write_config(&exporter(&file, queues, false));
     let plan = ws.plan(&[]);
     assert_eq!(plan.code, 2, "{}", plan.text());
     assert!(plan.stdout.contains("--queues=celery,video-processing,default"), "{}", plan.stdout);
@@ -72,10 +72,11 @@ fn basic_golden_import_drift_update_and_destroy() {
 }
 
 /// The exporter's rule feeds the adapter through a dynamic block, and `series_exported_by`
-/// checks the wiring at plan time: a rule on a series the exporter does not export (the seed's
-/// own `celery_queue_depth`) fails the plan at that rule's series_query.
+/// checks the wiring at plan time: a rule on a series the exporter does not export (such as
+/// `celery_active_workers`, which this exporter calls `celery_active_worker_count`) fails the plan
+/// at that rule's series_query.
 #[test]
-fn the_adapter_serves_the_seed_metric_from_the_exporter_series() {
+fn the_adapter_serves_the_worker_metric_from_the_exporter_series() {
     let ws = Workspace::empty();
     let adapter = |extra_rule: &str| {
         format!(

@@ -191,7 +191,7 @@ resource "autoscale_hpa_manifest" "api" {
   }
 }
 
-# The seed's queue metrics exporter, as the maintained Celery exporter: the three queues are
+# The queue metrics exporter, as the maintained Celery exporter: the three queues are
 # always reported, the broker URL stays in the Secret celery-broker.
 resource "autoscale_queue_exporter_manifest" "celery" {
   queues      = ["celery", "video-processing", "default"]
@@ -376,7 +376,7 @@ data "autoscale_hpa_simulation" "api_spike" {
   }
 }
 
-# The seed's 5000-job backlog against both worker forms: the queue holds 5000 jobs for 10
+# A 5000-job backlog against both worker forms: the queue holds 5000 jobs for 10
 # minutes, then is empty for 20; pods are ready 30 s after they are scheduled. The HPA form
 # starts from its 2 pods, the KEDA form from zero. Both reach 50 ready pods at 90 s; afterwards
 # the HPA form settles at 2 pods, the KEDA form is at zero 1185 s in (see

@@ -1,6 +1,6 @@
-# The seed's Celery worker scaled by KEDA straight from the broker: 100 queued jobs per pod on the
+# A Celery worker scaled by KEDA straight from the broker: 100 queued jobs per pod on the
 # Redis list `celery`, 2–100 pods from 08:00 to 20:00 on weekdays (Paris time), zero otherwise once
-# the queue has been empty for 10 minutes. The generated HPA gets the seed's worker behavior.
+# the queue has been empty for 10 minutes. The generated HPA gets the worker's behavior limits.
 # The Redis password stays in the Secret `celery-broker`: only its name and key are rendered.
 resource "autoscale_keda_scaled_object_manifest" "worker" {
   name        = "worker"
@@ -31,7 +31,7 @@ resource "autoscale_keda_scaled_object_manifest" "worker" {
     }
   }
 
-  # Keeps 2 workers during office hours, as the seed's HPA minimum did.
+  # Keeps 2 workers during office hours, as the HPA form's min_replicas = 2 does.
   trigger {
     cron {
       timezone         = "Europe/Paris"

@@ -1,4 +1,4 @@
-# The seed's queue metrics exporter as danihodovic/celery-exporter: the three queues are always
+# The Celery queue metrics exporter (danihodovic/celery-exporter): the three queues are always
 # reported (even while their workers are scaled to zero), the broker URL stays in the Secret
 # `celery-broker`, and Prometheus (prometheus-operator) scrapes it every 15 s.
 resource "autoscale_queue_exporter_manifest" "celery" {
@@ -17,7 +17,7 @@ resource "autoscale_queue_exporter_manifest" "celery" {
   }
 }
 
-# prometheus-adapter serves the seed's metric name, celery_queue_depth, from the exporter's
+# prometheus-adapter serves the metric the worker HPAs scale on, celery_queue_depth, from the exporter's
 # celery_queue_length series (2-minute average); the plan fails if the rule ever selects a series
 # the exporter does not export.
 resource "autoscale_prometheus_adapter_manifest" "celery" {

@@ -656,9 +656,9 @@ pub(crate) mod tests {
         pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
     }
 
-    /// The seed's worker in KEDA's form: Redis list `celery`, 100 jobs per pod, 2–100 by day,
+    /// The quickstart's Celery worker in KEDA's form: Redis list `celery`, 100 jobs per pod, 2–100 by day,
     /// zero at night, the worker HPA's behavior.
-    pub(crate) fn seed_worker() -> KedaManifest {
+    pub(crate) fn celery_worker() -> KedaManifest {
         let behavior = Behavior {
             scale_up: Some(ScalingRules {
                 stabilization_window_seconds: Some(0),
@@ -711,7 +711,7 @@ pub(crate) mod tests {
 
     #[test]
     fn renders_and_parses_back() {
-        let manifest = seed_worker();
+        let manifest = celery_worker();
         assert_eq!(validate(&manifest), Vec::new());
         let rendered = render(&manifest, &Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(rendered.documents.len(), 2, "{}", rendered.yaml);
@@ -722,7 +722,7 @@ pub(crate) mod tests {
 
     #[test]
     fn empty_behavior_is_kept() {
-        let mut manifest = seed_worker();
+        let mut manifest = celery_worker();
         manifest.scaled_object.spec.advanced = Some(Advanced { restore_to_original_replica_count: Some(true), horizontal_pod_autoscaler_config: Some(HpaConfig { name: Some("worker-hpa".into()), behavior: Some(Behavior::default()) }) });
         let rendered = render(&manifest, &Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
         assert!(rendered.yaml.contains("      behavior: {}\n"), "{}", rendered.yaml);
@@ -735,7 +735,7 @@ pub(crate) mod tests {
 
     #[test]
     fn replica_rules() {
-        let mut m = seed_worker();
+        let mut m = celery_worker();
         m.scaled_object.spec.min_replica_count = Some(5);
         m.scaled_object.spec.max_replica_count = Some(4);
         m.scaled_object.spec.idle_replica_count = Some(5);
@@ -744,7 +744,7 @@ pub(crate) mod tests {
         m.scaled_object.spec.min_replica_count = Some(0);
         m.scaled_object.spec.idle_replica_count = Some(0);
         assert_eq!(paths(&m), ["max_replica_count", "idle_replica_count"]);
-        m = seed_worker();
+        m = celery_worker();
         m.scaled_object.spec.polling_interval = Some(0);
         m.scaled_object.spec.cooldown_period = Some(-1);
         assert_eq!(paths(&m), ["polling_interval", "cooldown_period"]);
@@ -752,7 +752,7 @@ pub(crate) mod tests {
 
     #[test]
     fn zero_with_only_pod_metrics_is_refused() {
-        let mut m = seed_worker();
+        let mut m = celery_worker();
         m.trigger_authentications.clear();
         m.scaled_object.spec.fallback = None;
         m.scaled_object.spec.triggers = vec![Trigger { type_: "cpu".into(), metric_type: Some("Utilization".into()), metadata: meta(&[("value", "70")]), ..Trigger::default() }];
@@ -767,7 +767,7 @@ pub(crate) mod tests {
 
     #[test]
     fn trigger_rules_name_their_attributes() {
-        let mut m = seed_worker();
+        let mut m = celery_worker();
         let triggers = &mut m.scaled_object.spec.triggers;
         triggers[0].metadata = meta(&[("host", "redis"), ("listName", ""), ("listLength", "0"), ("enableTLS", "yes")]);
         triggers[1].metadata = meta(&[("timezone", "Europe/Pariss"), ("start", "0 8 * *"), ("end", "0 20 * * *")]);
@@ -800,14 +800,14 @@ pub(crate) mod tests {
 
     #[test]
     fn cron_window_must_not_be_empty() {
-        let mut m = seed_worker();
+        let mut m = celery_worker();
         m.scaled_object.spec.triggers[1].metadata.insert("end".into(), "0  8 * * 1-5".into());
         assert_eq!(paths(&m), ["trigger[1].cron.end"]);
     }
 
     #[test]
     fn generated_hpa_has_at_least_one_replica() {
-        let m = seed_worker();
+        let m = celery_worker();
         assert_eq!(generated_hpa_bounds(&m.scaled_object.spec), (1, 100));
     }
 
@@ -815,9 +815,9 @@ pub(crate) mod tests {
     fn user_templates_are_checked() {
         let mut overrides = Overrides::none();
         overrides.insert(TemplateName::KedaScaledObject, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n".into());
-        assert!(matches!(render(&seed_worker(), &overrides), Err(RenderError::Output { .. })));
+        assert!(matches!(render(&celery_worker(), &overrides), Err(RenderError::Output { .. })));
         overrides.insert(TemplateName::KedaScaledObject, "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: {{yaml scaledObject.metadata.name}}\nspec:\n  scaleTargetRef: {name: w}\n  maxReplicaCount: 0\n  triggers: []\n".into());
-        let err = render(&seed_worker(), &overrides).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = render(&celery_worker(), &overrides).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("max_replica_count"), "{err}");
     }
 

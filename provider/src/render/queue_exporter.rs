@@ -2,7 +2,7 @@
 //! optionally a prometheus-operator ServiceMonitor, with the broker URL read from a Secret
 //! (`CE_BROKER_URL`, which the exporter's CLI reads for `--broker-url`), so the URL and the
 //! password inside it never reach the manifest. Also the prometheus-adapter rule that serves the
-//! seed's metric name from the exporter's series, and the series an exporter manifest exports
+//! worker HPAs' metric name from the exporter's series, and the series an exporter manifest exports
 //! (for the adapter's plan-time cross-check). Facts: docs/design/keda-reference.md.
 
 use std::collections::BTreeMap;
@@ -239,8 +239,8 @@ pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The seed's exporter: queues celery, video-processing and default, scraped every 15 s.
-    pub(crate) fn seed_exporter() -> QueueExporter {
+    /// The quickstart's exporter: queues celery, video-processing and default, scraped every 15 s.
+    pub(crate) fn celery_exporter() -> QueueExporter {
         QueueExporter {
             name: "celery-exporter".into(),
             namespace: "monitoring".into(),
@@ -257,7 +257,7 @@ pub(crate) mod tests {
 
     #[test]
     fn renders_three_objects_with_the_secret_by_reference() {
-        let rendered = render(&seed_exporter(), &Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
+        let rendered = render(&celery_exporter(), &Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
         let docs = crate::render::parse_documents(&rendered.yaml).unwrap_or_else(|e| panic!("{e}"));
         let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
         assert_eq!(kinds, ["Deployment", "Service", "ServiceMonitor"]);
@@ -272,7 +272,7 @@ pub(crate) mod tests {
 
     #[test]
     fn rules_name_their_attributes() {
-        let mut e = seed_exporter();
+        let mut e = celery_exporter();
         e.queues = vec!["a,b".into()];
         e.port = 0;
         e.broker_url_key = "a/b".into();

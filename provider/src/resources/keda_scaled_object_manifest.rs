@@ -393,11 +393,11 @@ mod tests {
 
     const RESOURCE: Manifest<KedaScaledObjectManifest> = Manifest::new();
 
-    /// The seed worker's KEDA form, as the render tests have it, flattened into arguments.
+    /// The Celery worker's KEDA form, as the render tests have it, flattened into arguments.
     fn config() -> Value {
-        let rendered = keda::render(&keda::tests::seed_worker(), &Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
+        let rendered = keda::render(&keda::tests::celery_worker(), &Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
         let mut value = flatten(&rendered.yaml).unwrap_or_else(|e| panic!("{e}"));
-        // The seed fixture's TriggerAuthentication is named `worker-redis`, as this resource names it.
+        // The fixture's TriggerAuthentication is named `worker-redis`, as this resource names it.
         assert!(value.get("trigger").is_some());
         set(&mut value, "output_path", Value::Null);
         value
@@ -415,7 +415,7 @@ mod tests {
     fn expand_then_flatten_is_identity() {
         let value = config();
         let spec = spec_of(&value).unwrap_or_else(|d| panic!("{d:?}"));
-        assert_eq!(spec, keda::tests::seed_worker());
+        assert_eq!(spec, keda::tests::celery_worker());
         assert!(keda::validate(&spec).is_empty(), "{:?}", keda::validate(&spec));
         let rendered = keda::render(&spec, &Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(flatten(&rendered.yaml).unwrap_or_else(|e| panic!("{e}")), value);

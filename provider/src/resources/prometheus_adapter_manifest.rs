@@ -268,7 +268,7 @@ mod tests {
 
     #[test]
     fn rules_must_select_a_series_the_exporter_exports() {
-        let exporter = crate::render::queue_exporter::render(&crate::render::queue_exporter::tests::seed_exporter(), &crate::render::Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
+        let exporter = crate::render::queue_exporter::render(&crate::render::queue_exporter::tests::celery_exporter(), &crate::render::Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
         let rule = |series_query: &str| ExternalRule {
             metric_name: "celery_queue_depth".into(),
             series_query: series_query.into(),

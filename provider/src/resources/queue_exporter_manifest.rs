@@ -1,7 +1,7 @@
-//! `autoscale_queue_exporter_manifest`: the seed's queue metrics exporter as the maintained
+//! `autoscale_queue_exporter_manifest`: a Celery queue metrics exporter, the maintained
 //! open-source Celery exporter (danihodovic/celery-exporter) — Deployment, Service and optionally
 //! a ServiceMonitor, the broker URL from a Secret — rendered and checked at plan time; a
-//! `Manifest` kind. Its `external_rule` output is the prometheus-adapter rule serving the seed's
+//! `Manifest` kind. Its `external_rule` output is the prometheus-adapter rule serving the worker HPAs'
 //! metric name from the exporter's series; its `yaml` lets the adapter check, at plan time, that
 //! every rule selects a series the exporter exports (`series_exported_by`).
 
@@ -37,7 +37,7 @@ pub fn schema() -> Schema {
              `service_monitor`, a prometheus-operator ServiceMonitor. The broker URL is read from a Secret key (`CE_BROKER_URL`), \
              never written into the manifest. The exporter publishes `celery_queue_length` (label `queue_name`), \
              `celery_active_worker_count` and task metrics on port 9808; `external_rule` is the prometheus-adapter rule that serves \
-             them as the external metric `adapter_metric_name` (the seed's `celery_queue_depth`). Nothing is sent to a cluster: \
+             them as the external metric `adapter_metric_name` (`celery_queue_depth` by default, the name the quickstart's worker HPA uses). Nothing is sent to a cluster: \
              apply `yaml`, or let `output_path` write it to a file.",
         )
         .attribute(Attribute::string("id").computed().description("`namespace/name`."))
@@ -50,8 +50,8 @@ pub fn schema() -> Schema {
         ))
         .attribute(Attribute::int("port").default(exporter::DEFAULT_PORT).validator(validate::int_between(1, 65535)).description("Port of `/metrics` and `/health` (`--port`)."))
         .attribute(Attribute::string("metric_prefix").default(exporter::DEFAULT_METRIC_PREFIX).description("Prefix of every series (`--metric-prefix`)."))
-        .attribute(Attribute::string("adapter_metric_name").default(DEFAULT_ADAPTER_METRIC).description("The external metric name `external_rule` serves, e.g. the seed's `celery_queue_depth`."))
-        .attribute(Attribute::string("adapter_window").default(DEFAULT_ADAPTER_WINDOW).description("Averaging window of `external_rule` (a Prometheus duration), e.g. the seed's `2m`."))
+        .attribute(Attribute::string("adapter_metric_name").default(DEFAULT_ADAPTER_METRIC).description("The external metric name `external_rule` serves, e.g. `celery_queue_depth`."))
+        .attribute(Attribute::string("adapter_window").default(DEFAULT_ADAPTER_WINDOW).description("Averaging window of `external_rule` (a Prometheus duration), e.g. `2m`."))
         .attribute(Attribute::string("output_path").optional().description(
             "File to write the YAML to. A file changed or deleted outside Terraform shows as drift in the next plan and apply writes it again; destroy removes it.",
         ))
@@ -75,7 +75,7 @@ pub fn schema() -> Schema {
         .block(NestedBlock::single(
             "service_monitor",
             Block::new("Renders a prometheus-operator ServiceMonitor scraping the exporter.")
-                .attribute(Attribute::string("interval").default("15s").description("Scrape interval; the seed's exporter published every 15 s."))
+                .attribute(Attribute::string("interval").default("15s").description("Scrape interval."))
                 .attribute(Attribute::map_of("labels", Type::String).optional().description("Extra labels, e.g. the `release` label your Prometheus selects ServiceMonitors by.")),
         )),
     )
@@ -292,7 +292,7 @@ mod tests {
         let spec = ExporterSpec {
             exporter: QueueExporter {
                 labels: BTreeMap::from([("team".into(), "platform".into())]),
-                ..crate::render::queue_exporter::tests::seed_exporter()
+                ..crate::render::queue_exporter::tests::celery_exporter()
             },
             adapter_metric_name: DEFAULT_ADAPTER_METRIC.into(),
             adapter_window: DEFAULT_ADAPTER_WINDOW.into(),
@@ -305,7 +305,7 @@ mod tests {
 
     #[test]
     fn the_adapter_rule_is_checked_at_this_resource() {
-        let mut spec = spec_of(&flatten(&exporter::render(&crate::render::queue_exporter::tests::seed_exporter(), &Overrides::none()).unwrap_or_else(|e| panic!("{e}")).yaml).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|d| panic!("{d:?}"));
+        let mut spec = spec_of(&flatten(&exporter::render(&crate::render::queue_exporter::tests::celery_exporter(), &Overrides::none()).unwrap_or_else(|e| panic!("{e}")).yaml).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|d| panic!("{d:?}"));
         spec.adapter_window = "2 minutes".into();
         let paths: Vec<String> = validate_spec(&spec).iter().map(|v| v.path.to_string()).collect();
         assert_eq!(paths, ["adapter_window"]);

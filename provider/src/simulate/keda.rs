@@ -150,11 +150,11 @@ mod tests {
     use crate::simulate::{Counting, Demand, LoadProfile, LoadStep, Scenario, simulate};
 
     fn worker_yaml() -> String {
-        crate::render::keda::render(&crate::render::keda::tests::seed_worker(), &Overrides::none()).unwrap().yaml
+        crate::render::keda::render(&crate::render::keda::tests::celery_worker(), &Overrides::none()).unwrap().yaml
     }
 
     #[test]
-    fn the_seed_worker_becomes_an_hpa_and_an_idle_step() {
+    fn the_celery_worker_becomes_an_hpa_and_an_idle_step() {
         let (hpa, scaling) = from_yaml(&worker_yaml()).unwrap().unwrap();
         assert_eq!((hpa.min_replicas, hpa.max_replicas), (1, 100));
         assert_eq!(hpa.metrics.len(), 1, "the cron trigger is not simulated");
@@ -212,8 +212,8 @@ mod tests {
         assert!(sim.timeline.iter().all(|p| p.desired_replicas == 0), "40 jobs do not pass the activation value 50");
     }
 
-    /// The figures docs/guides/queue-scaling.md quotes: the seed's 5000-job backlog (held for 10
-    /// minutes, then the queue is empty for 20), 30 s pod start-up, against the seed's worker HPA
+    /// The figures docs/guides/queue-scaling.md quotes: a 5000-job backlog (held for 10 minutes,
+    /// then the queue is empty for 20), 30 s pod start-up, against the reference worker HPA
     /// (adapter form, from its 2 pods) and the worker's KEDA form (from zero at night).
     #[test]
     fn the_queue_scaling_guide_figures() {
