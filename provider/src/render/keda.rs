@@ -351,6 +351,16 @@ pub fn validate(manifest: &KedaManifest) -> Vec<Violation> {
         check_trigger(manifest, trigger, index, &mut out);
     }
     check_fallback(spec, &mut out);
+    // The TriggerAuthentications are named after the ScaledObject (`<name>-<type>`): a name near
+    // the length limit leaves no room for the suffix.
+    for auth in &manifest.trigger_authentications {
+        if is_dns1123_subdomain(&so.metadata.name) && !is_dns1123_subdomain(&auth.metadata.name) {
+            out.push(Violation::new(
+                AttributePath::root("name"),
+                format!("the TriggerAuthentication named after this ScaledObject, {:?}, is not a valid object name (at most 253 characters): shorten name.", auth.metadata.name),
+            ));
+        }
+    }
     out
 }
 
@@ -796,6 +806,18 @@ pub(crate) mod tests {
                 "trigger[4].prometheus.server_address",
             ]
         );
+    }
+
+    #[test]
+    fn a_long_name_leaves_room_for_the_trigger_authentication() {
+        let mut m = celery_worker();
+        let name = "w".repeat(250);
+        m.scaled_object.metadata.name = name.clone();
+        m.trigger_authentications[0].metadata.name = format!("{name}-redis");
+        if let Some(reference) = m.scaled_object.spec.triggers[0].authentication_ref.as_mut() {
+            reference.name = format!("{name}-redis");
+        }
+        assert_eq!(paths(&m), ["name"]);
     }
 
     #[test]
