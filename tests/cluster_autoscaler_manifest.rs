@@ -57,14 +57,7 @@ fn basic_golden_drift_import_and_destroy() {
 
     ws.assert_import_verifies("autoscale_cluster_autoscaler_manifest.this", file.to_str().unwrap(), &[]);
 
-    std::fs::write(&file, "tampered: true\n").unwrap();
-    ws.assert_changes(&["output_file_sha256"]);
-    ws.apply();
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), yaml);
-    std::fs::remove_file(&file).unwrap();
-    ws.assert_changes(&["output_file_sha256"]);
-    ws.apply();
-    ws.assert_no_changes();
+    ws.assert_output_file_drift_repaired(&file, "tampered: true\n");
 
     ws.destroy();
     assert!(!file.exists());

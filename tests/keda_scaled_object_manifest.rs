@@ -284,17 +284,7 @@ fn update_shows_the_new_manifest_and_drift_is_repaired() {
     assert!(yaml.contains("maxReplicaCount: 60"), "{yaml}");
     ws.assert_no_changes();
 
-    std::fs::write(&file, yaml.replace("listLength: \"100\"", "listLength: \"1\"")).unwrap();
-    ws.assert_changes(&["output_file_sha256"]);
-    ws.apply();
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), yaml);
-    ws.assert_no_changes();
-
-    std::fs::remove_file(&file).unwrap();
-    ws.assert_changes(&["output_file_sha256"]);
-    ws.apply();
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), yaml);
-    ws.assert_no_changes();
+    ws.assert_output_file_drift_repaired(&file, &yaml.replace("listLength: \"100\"", "listLength: \"1\""));
     ws.destroy();
     assert!(!file.exists());
 }

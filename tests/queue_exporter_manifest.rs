@@ -54,10 +54,7 @@ fn basic_golden_import_drift_update_and_destroy() {
     ws.assert_no_changes();
     ws.assert_import_verifies("autoscale_queue_exporter_manifest.celery", file.to_str().unwrap(), &[]);
 
-    std::fs::write(&file, yaml.replace("--port=9808", "--port=9000")).unwrap();
-    ws.assert_changes(&["output_file_sha256"]);
-    ws.apply();
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), yaml);
+    ws.assert_output_file_drift_repaired(&file, &yaml.replace("--port=9808", "--port=9000"));
 
     ws.write_config(&exporter(&file, r#""celery""#, true));
     ws.assert_changes(&["kind: ServiceMonitor"]);

@@ -539,6 +539,24 @@ impl Workspace {
         find_resource(&self.state(), address).is_some()
     }
 
+    /// Check 4 for a manifest resource's `output_path`: `edited` written over the file, then the
+    /// file deleted, each show as a change of `output_file_sha256` in the plan, and apply restores
+    /// the file to what it was; the plan is empty afterwards.
+    pub fn assert_output_file_drift_repaired(&self, file: &Path, edited: &str) {
+        let original = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert_ne!(edited, original, "the edit must change the file");
+        std::fs::write(file, edited).unwrap();
+        self.assert_changes(&["output_file_sha256"]);
+        self.apply();
+        assert_eq!(std::fs::read_to_string(file).unwrap(), original, "apply did not restore the edited file");
+        self.assert_no_changes();
+        std::fs::remove_file(file).unwrap();
+        self.assert_changes(&["output_file_sha256"]);
+        self.apply();
+        assert_eq!(std::fs::read_to_string(file).unwrap(), original, "apply did not restore the deleted file");
+        self.assert_no_changes();
+    }
+
     /// Check 3: importing `id` into a fresh state gives the applied attributes, except `ignore`.
     pub fn assert_import_verifies(&self, address: &str, id: &str, ignore: &[&str]) {
         let applied = self.attrs(address);
