@@ -10,6 +10,12 @@ import platform
 import subprocess
 import sys
 
+# The run before the manifest kinds (issue 15), e4bad37 on 2026-11-29, N = 1000: seconds of ours,
+# the floor and null per (parallelism, step), for the before/after table.
+BEFORE = {"commit": "e4bad37", "date": "2026-11-29",
+          (10, "plan"): (2.921, 0.812, 1.195), (10, "apply"): (50.11, 7.271, 8.653), (10, "refresh"): (4.181, 1.029, 1.473),
+          (50, "plan"): (2.487, 0.706, 1.031), (50, "apply"): (48.203, 7.071, 8.386), (50, "refresh"): (3.948, 0.97, 1.402)}
+
 TARGETS = {"handshake_ms": 10.0, "plan_ratio": 0.5, "rss_mb": 15.0, "calls_per_resource": 1 / 25,
            "renders_per_s": 20_000.0, "simulate_hour_ms": 1.0, "ours_to_floor": 1.5, "ours_to_equal": 1.2}
 
@@ -43,6 +49,9 @@ def main() -> None:
     calls = [json.loads(line) for line in (out / "calls.jsonl").read_text().splitlines() if line.strip()]
     loads = [line.split(" ", 1) for line in (out / "load.txt").read_text().splitlines()]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    started = f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M}"
+    if (out / "meta.txt").exists():
+        commit, started = (out / "meta.txt").read_text().strip().split(" ", 1)
 
     render_ns = criterion_mean_ns(crit, "render", "hpa_manifest")
     encode_ns = criterion_mean_ns(crit, "msgpack_hpa_state", "encode")
@@ -51,7 +60,7 @@ def main() -> None:
     sim_ns = criterion_mean_ns(crit, "simulate_hpa_one_hour", "")
 
     lines = ["# Benchmark results", "",
-             f"Written by `make bench` (bench/run.sh) on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit `{commit}`.",
+             f"Written by `make bench` (bench/run.sh), run of {started} UTC, commit `{commit}`.",
              "", f"- Machine: {machine()}.",
              "- Load average (1, 5, 15 min) when each part started — the machine was shared with other builds and"
              " tests, which is why every timing is a ratio against a peer run alternately in the same run:"]
@@ -143,6 +152,20 @@ def main() -> None:
             lines.append(f"| {row['resources']} | {row['parallelism']} | {step} | **{row[f'{step}_ratio']}** | {row[f'{step}_floor_ratio']} "
                          f"| {row[f'{step}_ours_to_floor']} | {row.get(f'{step}_equal_to_floor')} | **{row.get(f'{step}_ours_to_equal')}** "
                          f"| {row.get(f'{step}_shaped_to_floor')} | **{row.get(f'{step}_ours_to_shaped')}** | {o} s | {f} s | {e} s | {sh} s | {n} s |")
+    lines += ["", f"Before and after the manifest kinds (one `Manifest<K>` resource; `json` only on request; apply keeps the"
+              f" plan's render), N = 1000: ratios of the run of {BEFORE['commit']} ({BEFORE['date']}, state"
+              " 1855 B per resource) against this run. Each ratio is taken within its own run.", "",
+              "| -parallelism | step | ours / floor before | ours / floor now | ours / null before | ours / null now |",
+              "|---|---|---|---|---|---|"]
+    for row in plans:
+        if row["resources"] != 1000:
+            continue
+        for step in ("plan", "apply", "refresh"):
+            before = BEFORE.get((row["parallelism"], step))
+            if before is None or f"{step}_ratio" not in row:
+                continue
+            ours, floor, null = before
+            lines.append(f"| {row['parallelism']} | {step} | {ours / floor:.2f} | {row[f'{step}_ours_to_floor']} | {ours / null:.2f} | {row[f'{step}_ratio']} |")
     largest = [r for r in plans if r["resources"] == max(p["resources"] for p in plans) and "plan_floor_ratio" in r]
     if largest:
         floor_best = min(r["plan_floor_ratio"] for r in largest)

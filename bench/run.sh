@@ -27,6 +27,8 @@ cleanup() {
 trap cleanup EXIT
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# What is measured: the commit and time the run started (the report may be written later).
+echo "$(git rev-parse --short HEAD) $(date -u '+%Y-%m-%d %H:%M')" > "$out/meta.txt"
 
 echo "== building the release provider and the floor peer (tfplugin's example provider)" >&2
 cargo build --release -q -p terraform-provider-autoscale

@@ -283,6 +283,31 @@ fn base(resource: &str) -> &'static str {
 }
 "#
         }
+        "data.autoscale_cost_estimate" => {
+            r#"data "autoscale_cost_estimate" "this" {
+  instance_types      = ["m5.large", "c5.xlarge"]
+  capacity_type       = "SPOT"
+  weights             = { "m5.large" = 2 }
+  spot_statistic      = "median"
+  spot_lookback_hours = 168
+
+  window {
+    days             = "MON-FRI"
+    start            = "08:00"
+    end              = "18:00"
+    desired_capacity = 5
+  }
+  off_hours {
+    desired_capacity = 1
+  }
+
+  price_override {
+    instance_type = "c5.xlarge"
+    on_demand     = 0.17
+  }
+}
+"#
+        }
         "autoscale_karpenter_node_pool_manifest" => {
             r#"resource "autoscale_karpenter_node_pool_manifest" "this" {
   name           = "__NAME__"
@@ -503,6 +528,24 @@ const CASES: &[Case] = &[
     case("autoscale_karpenter_node_pool_manifest", r#"role           = "KarpenterNodeRole-prod""#, "role = \"KarpenterNodeRole-prod\"\n  instance_profile = \"KarpenterNodeProfile\"", "instance_profile", "not both"),
     case("autoscale_karpenter_node_pool_manifest", r#"volume_size = "50Gi""#, r#"volume_size = "50GB""#, "volume_size", "not a volume size"),
     case("autoscale_karpenter_node_pool_manifest", r#"name           = "__NAME__""#, r#"name = "Batch_Spot""#, "name", "not a valid Kubernetes name"),
+    // data.autoscale_cost_estimate
+    case("data.autoscale_cost_estimate", r#"capacity_type       = "SPOT""#, r#"capacity_type = "RESERVED""#, "capacity_type", "must be one of"),
+    case("data.autoscale_cost_estimate", r#"spot_statistic      = "median""#, r#"spot_statistic = "p90""#, "spot_statistic", "must be one of"),
+    case("data.autoscale_cost_estimate", "spot_lookback_hours = 168", "spot_lookback_hours = 5000", "spot_lookback_hours", "between 1 and 2160"),
+    case("data.autoscale_cost_estimate", "spot_lookback_hours = 168", "spot_lookback_hours = 168\n  region = \"Ireland\"", "region", "AWS region code"),
+    case("data.autoscale_cost_estimate", r#"["m5.large", "c5.xlarge"]"#, r#"["m5.large", "c5 xlarge"]"#, "instance_types", "EC2 instance type"),
+    case("data.autoscale_cost_estimate", r#"{ "m5.large" = 2 }"#, r#"{ "m6.large" = 2 }"#, "weights", "m6.large, which is not one of instance_types"),
+    case("data.autoscale_cost_estimate", r#"end              = "18:00""#, r#"end = "07:00""#, "end", "Window ends before it starts"),
+    case("data.autoscale_cost_estimate", "spot_lookback_hours = 168", "spot_lookback_hours = 168\n  node_count = 3", "node_count", "node_count and window are different ways of giving the capacity"),
+    case("data.autoscale_cost_estimate", "on_demand     = 0.17", "on_demand = 0", "on_demand", "between"),
+    case("data.autoscale_cost_estimate", "spot_lookback_hours = 168", "spot_lookback_hours = 168\n  static_node_count = 2", "static_node_count", "more than 2 nodes running all 168 hours"),
+    case(
+        "data.autoscale_cost_estimate",
+        r#"["m5.large", "c5.xlarge"]"#,
+        r#"["m5.large", "c5.xlarge", "u-12tb1.112xlarge"]"#,
+        "instance_types",
+        "no On-Demand price for u-12tb1.112xlarge (Linux, shared tenancy, no pre-installed software) in us-east-1",
+    ),
 ];
 
 /// What one case did, for the report.
@@ -586,7 +629,7 @@ fn parallel<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     results.into_inner().unwrap()
 }
 
-const RESOURCES: [&str; 11] = [
+const RESOURCES: [&str; 12] = [
     "autoscale_spot_node_group",
     "autoscale_asg_discovery_tags",
     "autoscale_scheduled_action",
@@ -598,6 +641,7 @@ const RESOURCES: [&str; 11] = [
     "autoscale_queue_exporter_manifest",
     "autoscale_karpenter_node_pool_manifest",
     "data.autoscale_hpa_simulation",
+    "data.autoscale_cost_estimate",
 ];
 
 #[test]

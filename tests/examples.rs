@@ -57,6 +57,7 @@ example_tests! {
     hpa_simulation: "data-sources/autoscale_hpa_simulation" in "ap-southeast-2";
     karpenter_node_pool_manifest: "resources/autoscale_karpenter_node_pool_manifest" in "ap-northeast-1";
     karpenter: "karpenter" in "sa-east-1";
+    cost_estimate: "data-sources/autoscale_cost_estimate" in "eu-north-1";
 }
 
 /// Every folder under examples/ holding Terraform files, relative to examples/, sorted.
@@ -605,6 +606,22 @@ mod checks {
         assert!(!applied.text().contains("The HPA does not reach"), "{}", applied.text());
         ex.destroy();
     }
+
+    /// The emulator's Stockholm prices (docs/design/cost-estimate.md): c5.xlarge $0.214 On-Demand,
+    /// spot zone medians 0.082 / 0.084 / 0.080 → 0.082; m5.large $0.124 On-Demand.
+    pub fn cost_estimate(ex: &Example) {
+        ex.apply();
+        let monthly = ex.output("monthly_cost");
+        assert_eq!(monthly["batch"], serde_json::json!(598.6), "10 × 730 × 0.082: {monthly}");
+        assert_eq!(monthly["staging"], serde_json::json!(198.28), "368 × 730 / 168 × 0.124: {monthly}");
+        let savings = ex.output("savings_percent");
+        assert_eq!(savings["batch_spot"], serde_json::json!(61.68), "1 − 0.082 / 0.214: {savings}");
+        assert_eq!(savings["staging_schedule"], serde_json::json!(56.19), "{savings}");
+        assert_eq!(savings["seed_spot"], serde_json::json!(80), "{savings}");
+        let batch = ex.ws.attrs("data.autoscale_cost_estimate.batch");
+        assert_eq!(batch["region"], "eu-north-1", "the provider's region: {batch:?}");
+        ex.destroy();
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -660,6 +677,19 @@ fn quickstart_applies_plans_empty_and_destroys() {
     // 5 × 50 h + 1 × 118 h = 368 of 840 instance-hours; 3 × 50 h of 504.
     assert_eq!(value("schedule_savings_percent")["staging"], serde_json::json!(56.19));
     assert_eq!(value("schedule_savings_percent")["dev"], serde_json::json!(70.24));
+    // The cost output, at the emulator's prices (docs/design/cost-estimate.md): staging and dev
+    // on m5.large ($0.096 On-Demand) save what their schedules save; batch is 10 Spot nodes.
+    let cost = value("cost");
+    assert_eq!(cost["staging"]["savings_percent"], serde_json::json!(56.19), "{cost}");
+    assert_eq!(cost["dev"]["savings_percent"], serde_json::json!(70.24), "{cost}");
+    assert_eq!(cost["dev"]["monthly_cost"], serde_json::json!(62.57), "150 h × 730 / 168 × $0.096: {cost}");
+    // Batch: 10 nodes at the blended Spot price of the four types, 0.0715, against 0.183
+    // On-Demand (the figures docs/guides/cost.md quotes).
+    assert_eq!(cost["batch"]["monthly_cost"], serde_json::json!(521.95), "{cost}");
+    assert_eq!(cost["batch"]["monthly_on_demand_static_cost"], serde_json::json!(1335.9), "{cost}");
+    assert_eq!(cost["batch"]["savings_percent"], serde_json::json!(60.93), "{cost}");
+    assert_eq!(cost["staging"]["monthly_cost"], serde_json::json!(153.51), "{cost}");
+    assert!(cost["batch"]["summary"].as_str().is_some_and(|s| s.contains("Spot")), "{cost}");
     let tags = value("discovery_tags");
     assert_eq!(tags["k8s.io/cluster-autoscaler/node-template/label/workload"], "batch");
     assert_eq!(tags["k8s.io/cluster-autoscaler/node-template/label/cost-optimization"], "spot");

@@ -1,9 +1,9 @@
 //! The least-privilege IAM policy (`terraform-provider-autoscale iam-policy`, built from
 //! provider/src/aws/actions.rs) allows every AWS call the provider makes: a representative run —
 //! apply of the system in tests/fixtures/system.tf, an update touching sizes, labels and tags, a
-//! refresh, imports of every AWS-backed resource, destroy — is recorded by the emulator, and each
-//! recorded call must be in the policy the binary prints. (scripts/test.sh makes the same check
-//! over every call the provider made in the whole suite.)
+//! refresh, imports of every AWS-backed resource, destroy, and a cost estimate's price calls — is
+//! recorded by the emulator, and each recorded call must be in the policy the binary prints.
+//! (scripts/test.sh makes the same check over every call the provider made in the whole suite.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -24,6 +24,14 @@ fn policy_actions() -> BTreeSet<String> {
     assert!(out.status.success(), "iam-policy failed: {}", String::from_utf8_lossy(&out.stderr));
     let policy: Json = serde_json::from_slice(&out.stdout).expect("the policy is JSON");
     policy["Statement"].as_array().expect("statements").iter().flat_map(|s| s["Action"].as_array().expect("actions").iter()).map(|a| a.as_str().unwrap().to_string()).collect()
+}
+
+/// The sequence number of the emulator's latest call.
+fn last_seq() -> u64 {
+    let (status, body) = emulator().control("GET", "/_emulator/calls/log", None);
+    assert_eq!(status, 200, "{body}");
+    let log: Vec<Json> = serde_json::from_str(&body).expect("call log JSON");
+    log.iter().filter_map(|c| c["seq"].as_u64()).max().unwrap_or(0)
 }
 
 fn import(config: &str, address: &str, id: &str) {
@@ -68,11 +76,26 @@ fn every_call_of_apply_update_refresh_import_destroy_is_in_the_policy() {
 
     ws.destroy();
 
+    // A cost estimate of the node group: its price calls name instance types and a region, not
+    // the run's names, so they are taken from the log by sequence (this binary runs alone).
+    let price_mark = last_seq();
+    let cost = Workspace::empty();
+    cost.write_raw_config(&format!(
+        "{PROVIDER_HEADER}\ndata \"autoscale_cost_estimate\" \"batch\" {{\n  instance_types = [\"c5.xlarge\"]\n  capacity_type  = \"SPOT\"\n  node_count     = 2\n}}\n"
+    ));
+    let planned = cost.tf(&["plan", "-input=false"]);
+    assert_eq!(planned.code, 0, "{}", planned.text());
+    let (status, body) = emulator().control("GET", &format!("/_emulator/calls/log?since={price_mark}&resource=c5.xlarge"), None);
+    assert_eq!(status, 200, "{body}");
+    let price_calls: Vec<Json> = serde_json::from_str(&body).expect("call log JSON");
+
     let log = emulator().call_log_for(&name);
     // Only the provider's calls count: they carry its SDK app name (the tests' own clients don't).
     let recorded: BTreeSet<String> = log
         .iter()
-        .filter(|c| c["seq"].as_u64().unwrap_or(0) > mark && c["app"] == autoscale::aws::APP_NAME)
+        .filter(|c| c["seq"].as_u64().unwrap_or(0) > mark)
+        .chain(&price_calls)
+        .filter(|c| c["app"] == autoscale::aws::APP_NAME)
         .map(|c| format!("{}:{}", c["service"].as_str().unwrap_or("?"), c["action"].as_str().unwrap_or("?")))
         .collect();
     eprintln!("recorded: {recorded:?}");

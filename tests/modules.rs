@@ -188,6 +188,11 @@ output "dev" {{ value = module.dev }}
     assert_eq!(batch["schedule_actions"], serde_json::json!({}));
     assert_eq!(batch["schedule_savings_percent"], Json::Null);
     assert_eq!(dev["schedule_savings_percent"], serde_json::json!(70.24));
+    // The cost output (emulator prices: m5.large $0.096 On-Demand): 150 instance-hours a week.
+    assert_eq!(dev["cost_estimate"]["savings_vs_baseline_percent"], serde_json::json!(70.24), "{dev}");
+    assert_eq!(dev["cost_estimate"]["weekly_cost"], serde_json::json!(14.4), "{dev}");
+    // Without a schedule: max_size (50) Spot nodes against the same On-Demand.
+    assert!(batch["cost_estimate"]["savings_vs_on_demand_static_percent"].as_f64().is_some_and(|s| s > 50.0), "{batch}");
     assert_eq!(dev["schedule_actions"], serde_json::json!({"dev-w0-start": "0 8 * * 1-5", "dev-w0-end": "0 18 * * 1-5"}));
 
     // The schedule's actions exist on the dev group's ASG.

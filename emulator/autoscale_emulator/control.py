@@ -134,6 +134,20 @@ def _service_from_auth(environ: dict[str, Any]) -> str | None:
     return m.group(1) if m else None
 
 
+def _region_from_auth(environ: dict[str, Any]) -> str | None:
+    m = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/[^/]+/aws4_request", environ.get("HTTP_AUTHORIZATION", ""))
+    return m.group(1) if m else None
+
+
+def _json_resources(request: dict[str, Any]) -> list[str]:
+    """What a Price List query is about: the instance type and region it filters on."""
+    found = []
+    for flt in request.get("Filters") or []:
+        if isinstance(flt, dict) and flt.get("Field") in ("instanceType", "regionCode", "location"):
+            found.append(str(flt.get("Value", "")))
+    return list(dict.fromkeys(found))
+
+
 def _user_agent(environ: dict[str, Any]) -> tuple[str, str | None]:
     """The caller's user agent and its SDK app name. AWS SDKs put the app name in
     x-amz-user-agent (some also in User-Agent); the fuller of the two is kept."""
@@ -158,6 +172,7 @@ def _query_resources(params: dict[str, str]) -> list[str]:
             or key.endswith(".ResourceId")
             or "ScheduledActionName" in key
             or key in ("LaunchTemplateName", "LaunchConfigurationName")
+            or key.startswith("InstanceType.")
         ):
             found.append(value)
         elif ".Values.member." in key:
@@ -226,10 +241,25 @@ class ControlMiddleware:
         action = form.get("Action")
         resources: list[str] = []
         params: dict[str, Any] = {}
-        if action:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not action and target:
+            # JSON-protocol services (the Price List API): the operation is in X-Amz-Target.
+            action = target.rsplit(".", 1)[-1]
+            service = service or "unknown"
+            try:
+                decoded = json.loads(body or b"{}")
+            except ValueError:
+                decoded = None
+            if isinstance(decoded, dict):
+                params = {k: _short(v) for k, v in decoded.items()}
+                resources = _json_resources(decoded)
+        elif action:
             service = service or SERVICE_BY_API_VERSION.get(form.get("Version", ""), "unknown")
             params = {k: _short(v) for k, v in form.items() if k not in ("Action", "Version")}
             resources = _query_resources(form)
+            if action == "DescribeSpotPriceHistory":
+                # Prices are per region: name it, so counts can be scoped to one.
+                resources.append(_region_from_auth(environ) or "")
         else:
             service = service or ("eks" if path.startswith(("/clusters", "/tags")) else "unknown")
             raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or path).split("?")[0]

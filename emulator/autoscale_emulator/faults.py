@@ -85,6 +85,10 @@ class FaultState:
                 self._routers["eks"] = RestRouter("eks")
             matched = self._routers["eks"].match(method, path.split("?")[0])
             return f"eks:{matched[0]}" if matched else f"eks:{method} {path}"
+        target = headers.get("X-Amz-Target", "")
+        if target:
+            # JSON-protocol services (the Price List API) name the operation in a header.
+            return f"{service}:{target.rsplit('.', 1)[-1]}"
         form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
         action = (form.get("Action") or query.get("Action") or ["?"])[0]
@@ -118,7 +122,7 @@ class FaultState:
 
 
 def service_of(headers: Any) -> str:
-    """The signing service of a SigV4 request: ``eks`` or ``autoscaling``."""
+    """The signing service of a SigV4 request: ``eks``, ``autoscaling``, ``ec2``, ``pricing``."""
     match = _SCOPE.search(headers.get("Authorization", ""))
     return match.group(1) if match else "unknown"
 
@@ -136,6 +140,26 @@ def error_response(service: str, kind: str) -> tuple[int, dict[str, str], bytes]
             status, code = 429, "ThrottlingException"
         body = json.dumps({"message": message}).encode()
         return status, {"Content-Type": "application/json", "x-amzn-ErrorType": code}, body
+    if service == "pricing":
+        # JSON 1.1: the code is the body's __type; the Price List API throttles with
+        # ThrottlingException (its model marks it retryable as throttling) and fails with
+        # InternalErrorException.
+        if kind == "throttle":
+            code = "ThrottlingException"
+        elif kind == "500":
+            code = "InternalErrorException"
+        body = json.dumps({"__type": code, "Message": message}).encode()
+        return status, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code}, body
+    if service == "ec2":
+        # EC2's query protocol has its own error envelope; it throttles with RequestLimitExceeded
+        # (503, "Request limit exceeded.").
+        if kind == "throttle":
+            status, code, message = 503, "RequestLimitExceeded", "Request limit exceeded."
+        body = (
+            "<Response><Errors><Error><Code>{}</Code><Message>{}</Message></Error></Errors>"
+            "<RequestID>fault-injected</RequestID></Response>"
+        ).format(code, message).encode()
+        return status, {"Content-Type": "text/xml"}, body
     body = (
         "<ErrorResponse><Error><Type>{}</Type><Code>{}</Code><Message>{}</Message></Error>"
         "<RequestId>fault-injected</RequestId></ErrorResponse>"

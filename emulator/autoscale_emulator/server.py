@@ -19,11 +19,13 @@ def build_app() -> Any:
 
     from . import autoscaling, eks, settings
     from .control import ControlMiddleware
+    from .pricing import PriceRouter
 
     settings.load_from_env()
     eks.install()
     autoscaling.install()
-    return ControlMiddleware(DomainDispatcherApplication(create_backend_app))
+    # Price calls (GetProducts, DescribeSpotPriceHistory) are answered from our fixture.
+    return ControlMiddleware(PriceRouter(DomainDispatcherApplication(create_backend_app)))
 
 
 class PortInUse(Exception):

@@ -67,6 +67,9 @@ def test_passes_calls_through_at_rate_zero(proxy: str) -> None:
         ("throttle", "autoscaling", 400, "Throttling"),
         ("500", "eks", 500, "InternalFailure"),
         ("503", "autoscaling", 503, "ServiceUnavailable"),
+        ("throttle", "pricing", 400, "ThrottlingException"),
+        ("500", "pricing", 500, "InternalErrorException"),
+        ("throttle", "ec2", 503, "RequestLimitExceeded"),
     ],
 )
 def test_errors_are_shaped_like_the_service(proxy: str, kind: str, service: str, status: int, code: str) -> None:
@@ -75,6 +78,10 @@ def test_errors_are_shaped_like_the_service(proxy: str, kind: str, service: str,
         with pytest.raises(ClientError) as excinfo:
             if service == "eks":
                 client(proxy, "eks").list_clusters()
+            elif service == "pricing":
+                client(proxy, "pricing").get_products(ServiceCode="AmazonEC2", MaxResults=1)
+            elif service == "ec2":
+                client(proxy, "ec2").describe_spot_price_history(InstanceTypes=["m5.large"], MaxResults=5)
             else:
                 client(proxy, "autoscaling").describe_auto_scaling_groups()
     finally:

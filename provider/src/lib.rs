@@ -2,6 +2,7 @@
 //! sources. The binary in `main.rs` only serves it; acceptance tests reuse the AWS functions.
 
 pub mod aws;
+pub mod cost;
 pub mod data_sources;
 pub mod docs;
 pub mod instance_types;

@@ -28,8 +28,8 @@ pub fn provider_schema() -> Schema {
             "The autoscale provider manages Kubernetes-on-AWS autoscaling: EKS managed node groups on spot capacity, \
              Cluster Autoscaler ASG tags, scheduled scaling and rendered autoscaling manifests. It takes AWS settings \
              the way the AWS SDKs do: environment variables (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`, \
-             `AWS_ENDPOINT_URL_EKS`, `AWS_ENDPOINT_URL_AUTO_SCALING`, ...) and shared config files, overridden by the \
-             arguments below.",
+             `AWS_ENDPOINT_URL_EKS`, `AWS_ENDPOINT_URL_AUTO_SCALING`, `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_PRICING`, ...) and shared \
+             config files, overridden by the arguments below.",
         )
         .attribute(Attribute::string("region").optional().description(
             "AWS region, e.g. `eu-west-1`. Defaults to `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's region.",
@@ -56,9 +56,11 @@ pub fn provider_schema() -> Schema {
         .block(
             NestedBlock::single(
                 "endpoints",
-                Block::new("Custom service endpoints, e.g. a local emulator. Environment variables `AWS_ENDPOINT_URL_EKS` and `AWS_ENDPOINT_URL_AUTO_SCALING` do the same.")
+                Block::new("Custom service endpoints, e.g. a local emulator. Environment variables `AWS_ENDPOINT_URL_EKS`, `AWS_ENDPOINT_URL_AUTO_SCALING`, `AWS_ENDPOINT_URL_EC2` and `AWS_ENDPOINT_URL_PRICING` do the same.")
                     .attribute(Attribute::string("eks").optional().validator(url()).description("Endpoint URL of the EKS API."))
-                    .attribute(Attribute::string("autoscaling").optional().validator(url()).description("Endpoint URL of the Auto Scaling API.")),
+                    .attribute(Attribute::string("autoscaling").optional().validator(url()).description("Endpoint URL of the Auto Scaling API."))
+                    .attribute(Attribute::string("ec2").optional().validator(url()).description("Endpoint URL of the EC2 API (spot price history, for `autoscale_cost_estimate`)."))
+                    .attribute(Attribute::string("pricing").optional().validator(url()).description("Endpoint URL of the AWS Price List Query API (On-Demand prices, for `autoscale_cost_estimate`).")),
             )
             .max_items(1),
         ),
@@ -107,6 +109,8 @@ impl Provider for AutoscaleProvider {
             adaptive_retries: text("retry_mode").as_deref() == Some("adaptive"),
             eks_endpoint: endpoint("eks"),
             autoscaling_endpoint: endpoint("autoscaling"),
+            ec2_endpoint: endpoint("ec2"),
+            pricing_endpoint: endpoint("pricing"),
             app_name: Some(crate::aws::APP_NAME.to_string()),
         };
         let templates_dir = text("templates_dir").map(PathBuf::from);

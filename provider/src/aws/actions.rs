@@ -33,7 +33,8 @@ pub const ACTIONS: &[Action] = &[
     write("autoscaling:DeleteScheduledAction", "scheduled_action, scaling_schedule"),
     write("autoscaling:DeleteTags", "asg_discovery_tags"),
     write("autoscaling:PutScheduledUpdateGroupAction", "scheduled_action, scaling_schedule"),
-    read("eks:DescribeNodegroup", "spot_node_group; asg_discovery_tags, scheduled_action, scaling_schedule (node group form)"),
+    read("ec2:DescribeSpotPriceHistory", "cost_estimate (spot prices)"),
+    read("eks:DescribeNodegroup", "spot_node_group; asg_discovery_tags, scheduled_action, scaling_schedule (node group form); cost_estimate (node group form)"),
     read("eks:DescribeUpdate", "spot_node_group (waiting for updates)"),
     write("eks:CreateNodegroup", "spot_node_group"),
     write("eks:DeleteNodegroup", "spot_node_group"),
@@ -41,6 +42,7 @@ pub const ACTIONS: &[Action] = &[
     write("eks:UntagResource", "spot_node_group"),
     write("eks:UpdateNodegroupConfig", "spot_node_group"),
     write("eks:UpdateNodegroupVersion", "spot_node_group"),
+    read("pricing:GetProducts", "cost_estimate (On-Demand prices)"),
 ];
 
 /// `iam:PassRole` for the node role: CreateNodegroup needs it, though it is not an API call
@@ -132,7 +134,7 @@ mod tests {
         assert_eq!(unique.len(), names.len(), "no duplicates");
         for name in &names {
             let (service, operation) = name.split_once(':').unwrap();
-            assert!(service == "eks" || service == "autoscaling", "{name}");
+            assert!(["eks", "autoscaling", "ec2", "pricing"].contains(&service), "{name}");
             assert!(operation.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && operation.chars().all(|c| c.is_ascii_alphanumeric()), "{name}");
             assert_eq!(ACTIONS.iter().find(|a| a.name == *name).unwrap().writes, !["Describe", "List", "Get"].iter().any(|p| operation.starts_with(p)), "{name}: read/write");
         }

@@ -6,6 +6,7 @@ pub mod asg_tags;
 pub mod batch;
 pub mod eks;
 pub mod node_groups;
+pub mod prices;
 pub mod scheduled_actions;
 pub mod wait;
 
@@ -34,6 +35,8 @@ pub struct AwsSettings {
     pub adaptive_retries: bool,
     pub eks_endpoint: Option<String>,
     pub autoscaling_endpoint: Option<String>,
+    pub ec2_endpoint: Option<String>,
+    pub pricing_endpoint: Option<String>,
     /// The SDK app name (`app/<name>` in the user agent); the provider sets [`APP_NAME`], other
     /// callers (the tests' own clients) leave it unset, so AWS-side logs tell them apart.
     pub app_name: Option<String>,
@@ -52,6 +55,8 @@ impl std::fmt::Debug for AwsSettings {
             .field("adaptive_retries", &self.adaptive_retries)
             .field("eks_endpoint", &self.eks_endpoint)
             .field("autoscaling_endpoint", &self.autoscaling_endpoint)
+            .field("ec2_endpoint", &self.ec2_endpoint)
+            .field("pricing_endpoint", &self.pricing_endpoint)
             .field("app_name", &self.app_name)
             .finish()
     }
@@ -88,6 +93,8 @@ pub struct Clients {
     pub scheduled_actions: scheduled_actions::ScheduledActionReader,
     /// Overrides of the built-in manifest templates.
     pub templates_dir: Option<PathBuf>,
+    /// On-Demand prices and spot price histories, each asked once per process.
+    pub prices: prices::PriceBook,
 }
 
 impl Clients {
@@ -138,7 +145,18 @@ impl Clients {
             autoscaling = autoscaling.endpoint_url(endpoint);
         }
         let autoscaling = aws_sdk_autoscaling::Client::from_conf(autoscaling.build());
+        let mut ec2 = aws_sdk_ec2::config::Builder::from(&sdk);
+        if let Some(endpoint) = &settings.ec2_endpoint {
+            ec2 = ec2.endpoint_url(endpoint);
+        }
+        // The Price List API answers in a few regions only (see prices::pricing_region).
+        let mut pricing = aws_sdk_pricing::config::Builder::from(&sdk).region(Region::new(prices::pricing_region(&region).to_string()));
+        if let Some(endpoint) = &settings.pricing_endpoint {
+            pricing = pricing.endpoint_url(endpoint);
+        }
+        let prices = prices::PriceBook::new(aws_sdk_pricing::Client::from_conf(pricing.build()), aws_sdk_ec2::Client::from_conf(ec2.build()), &region);
         Ok(Self {
+            prices,
             eks: aws_sdk_eks::Client::from_conf(eks.build()),
             asg_tags: asg_tags::TagReader::new(autoscaling.clone()),
             scheduled_actions: scheduled_actions::ScheduledActionReader::new(autoscaling.clone()),
@@ -212,7 +230,12 @@ impl Clients {
     /// Clients from already-built service clients (unit tests with mocked HTTP), with the
     /// shared readers set up as `new` does.
     pub fn from_service_clients(eks: aws_sdk_eks::Client, autoscaling: aws_sdk_autoscaling::Client, region: &str) -> Self {
+        // Price clients built like the others but never configured with credentials: unit tests
+        // with mocked EKS and Auto Scaling do not price anything.
+        let ec2 = aws_sdk_ec2::Config::builder().behavior_version(BehaviorVersion::latest()).region(Region::new(region.to_string())).build();
+        let pricing = aws_sdk_pricing::Config::builder().behavior_version(BehaviorVersion::latest()).region(Region::new(prices::pricing_region(region).to_string())).build();
         Self {
+            prices: prices::PriceBook::new(aws_sdk_pricing::Client::from_conf(pricing), aws_sdk_ec2::Client::from_conf(ec2), region),
             asg_tags: asg_tags::TagReader::new(autoscaling.clone()),
             scheduled_actions: scheduled_actions::ScheduledActionReader::new(autoscaling.clone()),
             eks,

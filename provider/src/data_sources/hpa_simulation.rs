@@ -927,19 +927,7 @@ mod tests {
 
     /// A configuration object as Terraform would send it: every attribute and block present.
     fn config(set: &[(&str, Value)]) -> Value {
-        let schema = HpaSimulation.schema();
-        let mut fields = std::collections::BTreeMap::new();
-        for a in &schema.block.attributes {
-            fields.insert(a.name.clone(), Value::Null);
-        }
-        for b in &schema.block.blocks {
-            let empty = if b.nesting == tfplugin::schema::Nesting::List { Value::List(Vec::new()) } else { Value::Null };
-            fields.insert(b.type_name.clone(), empty);
-        }
-        for (k, v) in set {
-            fields.insert((*k).to_string(), v.clone());
-        }
-        Value::Object(fields)
+        super::super::test_config(&HpaSimulation.schema(), set)
     }
 
     fn paths(diags: &Diagnostics) -> Vec<String> {

@@ -353,7 +353,7 @@ impl Resource for ScalingScheduleResource {
 
 /// The weekly schedule a configuration (or plan) describes, when its parts are known; errors
 /// in its parts go to `diags` at their paths, problems of the whole are left to the caller.
-fn weekly_of_config(config: &Value, diags: &mut Diagnostics) -> Option<WeeklySchedule> {
+pub(crate) fn weekly_of_config(config: &Value, diags: &mut Diagnostics) -> Option<WeeklySchedule> {
     let windows = config.get("window")?.as_list()?;
     let mut parsed = Vec::new();
     let mut complete = true;
@@ -387,7 +387,7 @@ fn capacity_of(object: &Value) -> Option<Capacity> {
     Some(Capacity { min_size: size("min_size")?, max_size: size("max_size")?, desired_capacity: size("desired_capacity")? })
 }
 
-fn problem_diagnostic(problem: &Problem) -> Diagnostic {
+pub(crate) fn problem_diagnostic(problem: &Problem) -> Diagnostic {
     let path = match &problem.place {
         Place::Window(i, field) => AttributePath::root("window").index(*i).attr(*field),
         Place::OffHours(field) => AttributePath::root("off_hours").attr(*field),
