@@ -50,7 +50,7 @@ example_tests! {
     hpa_manifest: "resources/autoscale_hpa_manifest" in "eu-west-3";
     keda_scaled_object_manifest: "resources/autoscale_keda_scaled_object_manifest" in "ca-central-1";
     prometheus_adapter_manifest: "resources/autoscale_prometheus_adapter_manifest" in "eu-central-1";
-    queue_exporter_manifest: "resources/autoscale_queue_exporter_manifest" in "eu-north-1";
+    queue_exporter_manifest: "resources/autoscale_queue_exporter_manifest" in "ap-northeast-2";
     scaling_schedule: "resources/autoscale_scaling_schedule" in "us-west-1";
     scheduled_action: "resources/autoscale_scheduled_action" in "us-west-2";
     spot_node_group: "resources/autoscale_spot_node_group" in "us-east-2";
