@@ -144,6 +144,12 @@ resource "autoscale_keda_scaled_object_manifest" "video" {
       query                = "sum(celery_queue_length{queue_name=\"video-processing\"})"
       threshold            = 50
       activation_threshold = 1
+      auth_modes           = "bearer"
+    }
+    secret_target_ref {
+      parameter = "bearerToken"
+      name      = "prometheus"
+      key       = "token"
     }
   }
   trigger {
@@ -250,7 +256,7 @@ fn every_scaler_renders_objects_keda_accepts() {
     ws.apply();
     let attrs = ws.attrs("autoscale_keda_scaled_object_manifest.video");
     let yaml = attrs["yaml"].as_str().unwrap();
-    assert_eq!(assert_valid_for_keda(yaml), vec![1, 1, 1, 1], "{yaml}");
+    assert_eq!(assert_valid_for_keda(yaml), vec![1, 2, 1, 2], "{yaml}");
     for needle in [
         "name: video-rabbitmq-0",
         "kind: ClusterTriggerAuthentication",
@@ -262,6 +268,9 @@ fn every_scaler_renders_objects_keda_accepts() {
         "name: video-hpa",
         "behavior: {}",
         "failureThreshold: 3",
+        "authModes: bearer",
+        "name: video-prometheus",
+        "parameter: bearerToken",
     ] {
         assert!(yaml.contains(needle), "the manifest lacks {needle:?}:\n{yaml}");
     }

@@ -118,12 +118,13 @@ pub const SCALERS: &[Scaler] = &[
     },
     Scaler {
         type_: "prometheus",
-        description: "A Prometheus query (`type: prometheus`); it must return one element. Credentials only through `secret_target_ref` (e.g. parameter `bearerToken`) with `auth_modes` in `metadata` of your own TriggerAuthentication.",
+        description: "A Prometheus query (`type: prometheus`); it must return one element. For an endpoint that needs credentials set `auth_modes` and give them through `secret_target_ref` (e.g. parameter `bearerToken` with `auth_modes = \"bearer\"`).",
         params: &[
             param("serverAddress", "server_address", ParamKind::Text, true, "URL of the Prometheus server, e.g. `http://prometheus.monitoring:9090`."),
             param("query", "query", ParamKind::Text, true, "The PromQL query, e.g. `sum(celery_queue_length{queue_name=\"celery\"})`."),
             param("threshold", "threshold", ParamKind::Target, true, "Target value per replica; may be a decimal number."),
             param("activationThreshold", "activation_threshold", ParamKind::Activation, false, "The workload is activated (0 → 1) above this value. KEDA's default is 0."),
+            param("authModes", "auth_modes", ParamKind::Text, false, "Comma-separated authentication modes: `bearer`, `basic`, `tls`, `custom`; their credentials come from `secret_target_ref`."),
         ],
         auth_parameters: &["bearerToken", "username", "password", "ca", "cert", "key", "customAuthHeader", "customAuthValue"],
     },
