@@ -191,6 +191,98 @@ fn base(resource: &str) -> &'static str {
 }
 "#
         }
+        "autoscale_keda_scaled_object_manifest" => {
+            r#"resource "autoscale_keda_scaled_object_manifest" "this" {
+  name              = "__NAME__"
+  namespace         = "production"
+  min_replica_count = 0
+  max_replica_count = 100
+  polling_interval  = 15
+  cooldown_period   = 600
+
+  target {
+    api_version = "apps/v1"
+    kind        = "Deployment"
+    name        = "worker"
+  }
+
+  fallback {
+    failure_threshold = 3
+    replicas          = 10
+  }
+
+  trigger {
+    redis {
+      address     = "redis.queues.svc:6379"
+      list_name   = "celery"
+      list_length = 100
+    }
+    secret_target_ref {
+      parameter = "password"
+      name      = "celery-broker"
+      key       = "redis-password"
+    }
+  }
+
+  trigger {
+    cron {
+      timezone         = "Europe/Paris"
+      start            = "0 8 * * 1-5"
+      end              = "0 20 * * 1-5"
+      desired_replicas = 2
+    }
+  }
+
+  trigger {
+    rabbitmq {
+      queue_name = "video-processing"
+      mode       = "QueueLength"
+      value      = 20
+    }
+    secret_target_ref {
+      parameter = "host"
+      name      = "rabbitmq"
+      key       = "amqp-url"
+    }
+  }
+
+  trigger {
+    prometheus {
+      server_address = "http://prometheus.monitoring:9090"
+      query          = "sum(celery_queue_length{queue_name=\"default\"})"
+      threshold      = 100
+    }
+  }
+
+  behavior {
+    scale_up {
+      stabilization_window_seconds = 0
+      policy {
+        type           = "Percent"
+        value          = 200
+        period_seconds = 30
+      }
+    }
+  }
+}
+"#
+        }
+        "autoscale_queue_exporter_manifest" => {
+            r#"resource "autoscale_queue_exporter_manifest" "this" {
+  name   = "__NAME__"
+  queues = ["celery", "video-processing", "default"]
+
+  broker_url_secret {
+    name = "celery-broker"
+    key  = "url"
+  }
+
+  service_monitor {
+    interval = "15s"
+  }
+}
+"#
+        }
         "data.autoscale_cost_estimate" => {
             r#"data "autoscale_cost_estimate" "this" {
   instance_types      = ["m5.large", "c5.xlarge"]
@@ -379,6 +471,36 @@ const CASES: &[Case] = &[
         "metric_name",
         "earlier rule",
     ),
+    // autoscale_keda_scaled_object_manifest
+    case("autoscale_keda_scaled_object_manifest", "max_replica_count = 100", "max_replica_count = 0", "max_replica_count", "must be at least 1"),
+    case("autoscale_keda_scaled_object_manifest", "min_replica_count = 0", "min_replica_count = 200", "max_replica_count", "greater than or equal to min_replica_count (200)"),
+    case("autoscale_keda_scaled_object_manifest", "min_replica_count = 0", "min_replica_count = 0\n  idle_replica_count = 0", "idle_replica_count", "must be less than min_replica_count"),
+    case("autoscale_keda_scaled_object_manifest", "polling_interval  = 15", "polling_interval = 0", "polling_interval", "polling_interval is 0 seconds, but it must be at least 1"),
+    case("autoscale_keda_scaled_object_manifest", "cooldown_period   = 600", "cooldown_period = -60", "cooldown_period", "must be at least 0"),
+    case("autoscale_keda_scaled_object_manifest", r#"name              = "__NAME__""#, r#"name = "Worker""#, "name", "not a valid Kubernetes name"),
+    case("autoscale_keda_scaled_object_manifest", r#"name        = "worker""#, r#"name = "wor/ker""#, "name", "not a valid object name"),
+    case("autoscale_keda_scaled_object_manifest", "failure_threshold = 3", "failure_threshold = 0", "failure_threshold", "at least 1"),
+    case("autoscale_keda_scaled_object_manifest", "list_length = 100", r#"list_length = "many""#, "list_length", "must be a whole number, at least 1"),
+    case("autoscale_keda_scaled_object_manifest", r#"list_name   = "celery""#, r#"list_name = """#, "list_name", "must be non-empty"),
+    case("autoscale_keda_scaled_object_manifest", r#"address     = "redis.queues.svc:6379""#, r#"address = "redis.queues.svc""#, "address", "is not host:port"),
+    case("autoscale_keda_scaled_object_manifest", r#"timezone         = "Europe/Paris""#, r#"timezone = "Europe/Pariss""#, "timezone", "is not an IANA time zone name"),
+    case("autoscale_keda_scaled_object_manifest", r#"start            = "0 8 * * 1-5""#, r#"start = "0 8 * *""#, "start", "is not a 5-field cron expression"),
+    case("autoscale_keda_scaled_object_manifest", r#"end              = "0 20 * * 1-5""#, r#"end = "0 8 * * 1-5""#, "end", "start and end are the same time"),
+    case("autoscale_keda_scaled_object_manifest", "desired_replicas = 2", "desired_replicas = 0", "desired_replicas", "must be a whole number, at least 1"),
+    case("autoscale_keda_scaled_object_manifest", r#"mode       = "QueueLength""#, r#"mode = "Backlog""#, "mode", "mode must be QueueLength or MessageRate"),
+    case("autoscale_keda_scaled_object_manifest", "value      = 20", "value = -1", "value", "must be a number greater than 0"),
+    case("autoscale_keda_scaled_object_manifest", r#"parameter = "host""#, r#"parameter = "hostname""#, "parameter", "not an auth parameter of the rabbitmq scaler"),
+    case("autoscale_keda_scaled_object_manifest", r#"name      = "rabbitmq""#, r#"name = "RabbitMQ""#, "name", "is not a Secret name"),
+    case("autoscale_keda_scaled_object_manifest", r#"server_address = "http://prometheus.monitoring:9090""#, r#"server_address = "prometheus:9090""#, "server_address", "must be an http:// or https:// URL"),
+    case("autoscale_keda_scaled_object_manifest", "threshold      = 100", "threshold = 0", "threshold", "must be a number greater than 0"),
+    case("autoscale_keda_scaled_object_manifest", "    prometheus {", "    metric_type = \"Utilization\"\n    prometheus {", "metric_type", "not a metric type of the prometheus scaler"),
+    case("autoscale_keda_scaled_object_manifest", "period_seconds = 30", "period_seconds = 1801", "period_seconds", "between 1 and 1800"),
+    // autoscale_queue_exporter_manifest
+    case("autoscale_queue_exporter_manifest", r#""video-processing""#, r#""video,processing""#, "queues", "no commas or spaces"),
+    case("autoscale_queue_exporter_manifest", r#"name = "celery-broker""#, r#"name = "Celery Broker""#, "name", "is not a Secret name"),
+    case("autoscale_queue_exporter_manifest", r#"key  = "url""#, r#"key = "broker/url""#, "key", "is not a Secret key"),
+    case("autoscale_queue_exporter_manifest", r#"interval = "15s""#, r#"interval = "15 seconds""#, "interval", "is not a duration"),
+    case("autoscale_queue_exporter_manifest", r#"queues = ["celery", "video-processing", "default"]"#, "queues = [\"celery\"]\n  port = 70000", "port", "between 1 and 65535"),
     // data.autoscale_hpa_simulation
     case("data.autoscale_hpa_simulation", r#"profile             = "spike""#, r#"profile = "burst""#, "profile", "`sustained`, `spike`, `ramp`"),
     case("data.autoscale_hpa_simulation", "per_pod_capacity    = 60", "per_pod_capacity = -5", "per_pod_capacity", "must be greater than 0"),
@@ -507,7 +629,7 @@ fn parallel<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     results.into_inner().unwrap()
 }
 
-const RESOURCES: [&str; 10] = [
+const RESOURCES: [&str; 12] = [
     "autoscale_spot_node_group",
     "autoscale_asg_discovery_tags",
     "autoscale_scheduled_action",
@@ -515,6 +637,8 @@ const RESOURCES: [&str; 10] = [
     "autoscale_hpa_manifest",
     "autoscale_cluster_autoscaler_manifest",
     "autoscale_prometheus_adapter_manifest",
+    "autoscale_keda_scaled_object_manifest",
+    "autoscale_queue_exporter_manifest",
     "autoscale_karpenter_node_pool_manifest",
     "data.autoscale_hpa_simulation",
     "data.autoscale_cost_estimate",

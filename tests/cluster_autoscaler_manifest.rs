@@ -7,19 +7,9 @@
 
 use std::path::Path;
 
-use acceptance::{Workspace, repo_root};
-use serde_json::{Value as Json, json};
+use acceptance::{Workspace, assert_golden};
 use autoscale::render::parse_documents;
-
-fn assert_golden(name: &str, actual: &str) {
-    let path = repo_root().join("tests/golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
-    assert_eq!(actual, expected, "{name} differs from its golden file");
-}
+use serde_json::{Value as Json, json};
 
 /// The seed's Cluster Autoscaler: AWS, least-waste, ASG tag discovery, scale-down 10 minutes
 /// after add, utilization threshold 0.5, 15 minutes to provision a node.
@@ -67,14 +57,7 @@ fn basic_golden_drift_import_and_destroy() {
 
     ws.assert_import_verifies("autoscale_cluster_autoscaler_manifest.this", file.to_str().unwrap(), &[]);
 
-    std::fs::write(&file, "tampered: true\n").unwrap();
-    ws.assert_changes(&["output_file_sha256"]);
-    ws.apply();
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), yaml);
-    std::fs::remove_file(&file).unwrap();
-    ws.assert_changes(&["output_file_sha256"]);
-    ws.apply();
-    ws.assert_no_changes();
+    ws.assert_output_file_drift_repaired(&file, "tampered: true\n");
 
     ws.destroy();
     assert!(!file.exists());

@@ -48,7 +48,9 @@ example_tests! {
     asg_discovery_tags: "resources/autoscale_asg_discovery_tags" in "eu-west-1";
     cluster_autoscaler_manifest: "resources/autoscale_cluster_autoscaler_manifest" in "eu-west-2";
     hpa_manifest: "resources/autoscale_hpa_manifest" in "eu-west-3";
+    keda_scaled_object_manifest: "resources/autoscale_keda_scaled_object_manifest" in "ca-central-1";
     prometheus_adapter_manifest: "resources/autoscale_prometheus_adapter_manifest" in "eu-central-1";
+    queue_exporter_manifest: "resources/autoscale_queue_exporter_manifest" in "ap-northeast-2";
     scaling_schedule: "resources/autoscale_scaling_schedule" in "us-west-1";
     scheduled_action: "resources/autoscale_scheduled_action" in "us-west-2";
     spot_node_group: "resources/autoscale_spot_node_group" in "us-east-2";
@@ -455,6 +457,31 @@ mod checks {
         assert!(!ex.ws.path().join("manifests/api-hpa.yaml").exists(), "destroy leaves the manifest");
     }
 
+    pub fn keda_scaled_object_manifest(ex: &Example) {
+        ex.apply();
+        let yaml = ex.file("manifests/worker-scaledobject.yaml");
+        assert_eq!(Json::String(yaml.clone()), ex.output("worker_scaled_object_yaml"), "the file and the output differ");
+        for needle in ["kind: TriggerAuthentication", "name: celery-broker", "kind: ScaledObject", "minReplicaCount: 0", "listName: celery", "listLength: \"100\"", "timezone: Europe/Paris", "name: worker-redis"] {
+            assert!(yaml.contains(needle), "the manifest lacks {needle:?}:\n{yaml}");
+        }
+        ex.imports_as_shown(&[]);
+        ex.destroy();
+        assert!(!ex.ws.path().join("manifests/worker-scaledobject.yaml").exists(), "destroy leaves the manifest");
+    }
+
+    pub fn queue_exporter_manifest(ex: &Example) {
+        ex.apply();
+        let yaml = ex.file("manifests/celery-exporter.yaml");
+        for needle in ["kind: Deployment", "kind: Service", "kind: ServiceMonitor", "\"--queues=celery,video-processing,default\"", "name: CE_BROKER_URL", "name: celery-broker"] {
+            assert!(yaml.contains(needle), "the exporter lacks {needle:?}:\n{yaml}");
+        }
+        let adapter = ex.ws.attrs("autoscale_prometheus_adapter_manifest.celery");
+        assert_eq!(adapter["external_metric_names"], serde_json::json!(["celery_queue_depth"]));
+        ex.imports_as_shown(&[]);
+        ex.destroy();
+        assert!(!ex.ws.path().join("manifests/celery-exporter.yaml").exists(), "destroy leaves the manifest");
+    }
+
     pub fn prometheus_adapter_manifest(ex: &Example) {
         ex.apply();
         let yaml = ex.file("manifests/prometheus-adapter.yaml");
@@ -619,6 +646,8 @@ fn every_example_validates() {
         "autoscale_hpa_manifest",
         "autoscale_cluster_autoscaler_manifest",
         "autoscale_prometheus_adapter_manifest",
+        "autoscale_keda_scaled_object_manifest",
+        "autoscale_queue_exporter_manifest",
         "autoscale_hpa_simulation",
         "autoscale_karpenter_node_pool_manifest",
     ] {
@@ -674,12 +703,23 @@ fn quickstart_applies_plans_empty_and_destroys() {
     assert_eq!(spike["time_to_max_ready"], "not reached in the simulated 300 s", "{spike}");
     assert!(applied.text().contains("does not reach 50 ready pods within 120 s"), "{}", applied.text());
 
+    // A 5000-job backlog: both worker forms have 50 pods ready at 90 s; the HPA form
+    // ends at its floor of 2, the KEDA form at zero from 1185 s (585 + the 600 s cooldown).
+    let backlog = value("worker_backlog");
+    assert_eq!(backlog["adapter"]["ready_50_at"], 90, "{backlog}");
+    assert_eq!(backlog["adapter"]["final_replicas"], 2, "{backlog}");
+    assert_eq!(backlog["keda"]["ready_50_at"], 90, "{backlog}");
+    assert_eq!(backlog["keda"]["final_replicas"], 0, "{backlog}");
+    assert_eq!(backlog["keda"]["zero_at"], 1185, "{backlog}");
+
     // The manifests are on disk, where the outputs say.
     let paths = value("manifest_paths");
     for (name, expect) in [
         ("api_hpa", "kind: HorizontalPodAutoscaler"),
         ("worker_hpa", "celery_queue_depth"),
         ("prometheus_adapter", "celery_queue_depth"),
+        ("queue_exporter", "--queues=celery,video-processing,default"),
+        ("keda_worker", "listName: celery"),
         ("cluster_autoscaler", "--expander=least-waste"),
     ] {
         let path = ws.path().join(paths[name].as_str().unwrap());

@@ -8,18 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use acceptance::{Workspace, repo_root};
-
-/// Compares `actual` with tests/golden/`name`; `UPDATE_GOLDEN=1` rewrites the file instead.
-fn assert_golden(name: &str, actual: &str) {
-    let path = repo_root().join("tests/golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
-    assert_eq!(actual, expected, "{name} differs from its golden file");
-}
+use acceptance::{Workspace, assert_golden, repo_root};
 
 /// The seed's API HPA: 2–50 pods on CPU 70 % and memory 80 %; scale up at once by 100 % or 4
 /// pods per 15 s, scale down after 5 minutes by 50 % per 15 s.
@@ -246,17 +235,7 @@ fn edited_or_deleted_file_is_drift_and_apply_restores_it() {
     ws.apply();
     let yaml = std::fs::read_to_string(&file).unwrap();
 
-    std::fs::write(&file, yaml.replace("maxReplicas: 50", "maxReplicas: 500")).unwrap();
-    ws.assert_changes(&["output_file_sha256"]);
-    ws.apply();
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), yaml);
-    ws.assert_no_changes();
-
-    std::fs::remove_file(&file).unwrap();
-    ws.assert_changes(&["output_file_sha256"]);
-    ws.apply();
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), yaml);
-    ws.assert_no_changes();
+    ws.assert_output_file_drift_repaired(&file, &yaml.replace("maxReplicas: 50", "maxReplicas: 500"));
     ws.destroy();
 }
 

@@ -241,6 +241,70 @@ data "autoscale_hpa_simulation" "bad" {
     );
 }
 
+/// A KEDA ScaledObject's YAML (from `autoscale_keda_scaled_object_manifest`) is simulated as the
+/// HPA KEDA generates plus KEDA's step from and to zero: a backlog arriving at 10 s while the
+/// worker is idle gets its first pod at the poll at 30 s, and once the queue is empty (from
+/// 300 s; last active poll at 270 s) the worker is back at zero at 270 + 300 = 570 s.
+#[test]
+fn keda_scaled_object_leaves_zero_on_a_poll_and_returns_after_the_cooldown() {
+    let ws = Workspace::new(
+        r#"
+resource "autoscale_keda_scaled_object_manifest" "worker" {
+  name              = "worker"
+  max_replica_count = 100
+  polling_interval  = 30
+  cooldown_period   = 300
+
+  target {
+    kind = "Deployment"
+    name = "worker"
+  }
+
+  trigger {
+    redis {
+      address     = "redis:6379"
+      list_name   = "celery"
+      list_length = 100
+    }
+  }
+}
+
+data "autoscale_hpa_simulation" "worker" {
+  hpa_yaml         = autoscale_keda_scaled_object_manifest.worker.yaml
+  initial_replicas = 0
+
+  step {
+    duration_seconds = 10
+    queue_depth      = 0
+  }
+  step {
+    duration_seconds = 290
+    queue_depth      = 5000
+  }
+  step {
+    duration_seconds = 600
+    queue_depth      = 0
+  }
+}
+
+output "points" { value = [for p in data.autoscale_hpa_simulation.worker.timeline : [p.time_seconds, p.desired_replicas]] }
+output "peak"   { value = data.autoscale_hpa_simulation.worker.peak_replicas }
+"#,
+    );
+    ws.apply();
+    let outputs = output_json(&ws);
+    let points: Vec<(u64, u64)> = outputs["points"]["value"].as_array().expect("points").iter().map(|p| (p[0].as_u64().unwrap_or(0), p[1].as_u64().unwrap_or(0))).collect();
+    let at = |t: u64| points.iter().rev().find(|(time, _)| *time <= t).map(|(_, r)| *r).expect("a point");
+    assert_eq!(at(0), 0, "{points:?}");
+    assert_eq!(at(29), 0, "{points:?}");
+    assert!(at(30) >= 1, "the poll at 30 s activates the worker: {points:?}");
+    assert_eq!(outputs["peak"]["value"], 50, "{outputs:#}");
+    assert!(at(569) >= 1, "{points:?}");
+    assert_eq!(at(570), 0, "zero at the first poll 300 s after the last active one: {points:?}");
+    assert!(points.iter().filter(|(t, _)| *t >= 570).all(|(_, r)| *r == 0), "{points:?}");
+    ws.assert_no_changes();
+}
+
 /// The typed HPA above (2 → 6 → 12 → 24 → 48 → 50 at 0…60 s under 10 000 req/s) with its node
 /// group on Karpenter, `max_replicas` as given and `pods_per_node` per node.
 fn karpenter_config(max_replicas: u32, pods_per_node: u32) -> String {

@@ -152,17 +152,7 @@ fn edited_or_deleted_file_is_drift_and_apply_restores_it() {
     ws.apply();
     let yaml = std::fs::read_to_string(&file).unwrap();
 
-    std::fs::write(&file, yaml.replace("cpu: \"200\"", "cpu: \"2000\"")).unwrap();
-    ws.assert_changes(&["output_file_sha256"]);
-    ws.apply();
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), yaml);
-    ws.assert_no_changes();
-
-    std::fs::remove_file(&file).unwrap();
-    ws.assert_changes(&["output_file_sha256"]);
-    ws.apply();
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), yaml);
-    ws.assert_no_changes();
+    ws.assert_output_file_drift_repaired(&file, &yaml.replace("cpu: \"200\"", "cpu: \"2000\""));
     ws.destroy();
 }
 

@@ -1,6 +1,6 @@
 //! Every golden manifest (the seed's API and worker HPAs, Cluster Autoscaler — also in namespace
-//! `autoscaling` with `--enable-provisioning-requests` — and prometheus-adapter ConfigMap, written
-//! by the acceptance tests of the manifest resources)
+//! `autoscaling` with `--enable-provisioning-requests` — prometheus-adapter ConfigMap and Celery queue
+//! exporter, written by the acceptance tests of the manifest resources)
 //! passes `kubernetes-validate --strict` for Kubernetes 1.29 to 1.33. The tool comes with the
 //! pinned Python venv (`make tools`); a missing tool fails the test instead of skipping it.
 
@@ -11,8 +11,14 @@ use std::process::Command;
 use acceptance::repo_root;
 
 const VERSIONS: [&str; 5] = ["1.29.0", "1.30.0", "1.31.0", "1.32.0", "1.33.0"];
-const GOLDEN: [&str; 5] =
-    ["api-hpa.yaml", "worker-hpa.yaml", "cluster-autoscaler.yaml", "cluster-autoscaler-autoscaling-provisioning-requests.yaml", "prometheus-adapter.yaml"];
+const GOLDEN: [&str; 6] = [
+    "api-hpa.yaml",
+    "worker-hpa.yaml",
+    "cluster-autoscaler.yaml",
+    "cluster-autoscaler-autoscaling-provisioning-requests.yaml",
+    "prometheus-adapter.yaml",
+    "queue-exporter.yaml",
+];
 
 #[test]
 fn golden_manifests_pass_strict_schema_validation_for_1_29_to_1_33() {
@@ -26,8 +32,9 @@ fn golden_manifests_pass_strict_schema_validation_for_1_29_to_1_33() {
         let out = Command::new(&tool).args(["--strict", "--kubernetes-version", version]).args(&files).output().expect("running kubernetes-validate");
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert!(out.status.success(), "kubernetes-validate --strict for {version} failed:\n{text}");
-        // 5 files, 15 objects: 2 HPAs, twice 6 Cluster Autoscaler objects, 1 ConfigMap.
-        assert_eq!(text.matches(" passed for resource ").count(), 15, "not every object was validated for {version}:\n{text}");
+        // 6 files, 17 objects: 2 HPAs, twice 6 Cluster Autoscaler objects, 1 ConfigMap, the queue
+        // exporter's Deployment and Service.
+        assert_eq!(text.matches(" passed for resource ").count(), 17, "not every object was validated for {version}:\n{text}");
         assert!(!text.contains("ERROR"), "{text}");
     }
 }

@@ -295,6 +295,17 @@ module "workloads" {
     celery_queue_depth = { series_query = "celery_queue_depth{queue!=\"\"}", window = "2m", namespaced = false }
   }
 
+  keda_workers = {
+    video = {
+      min_replica_count = 0, max_replica_count = 40, polling_interval = 15, cooldown_period = 600
+      redis_address = "redis.queues.svc:6379", redis_list = "video-processing", jobs_per_pod = 10
+      redis_password_secret = { name = "celery-broker", key = "redis-password" }
+      business_hours = { timezone = "Europe/Paris", start = "0 8 * * 1-5", end = "0 20 * * 1-5", replicas = 2 }
+      scale_up   = { stabilization_window_seconds = 0, percent = 200, pods = 10, period_seconds = 30 }
+      scale_down = { stabilization_window_seconds = 600, percent = 25, period_seconds = 60 }
+    }
+  }
+
   cluster_autoscaler = {
     cluster_name = "prod", kubernetes_version = "1.31", iam_role_arn = null
     expander = ["least-waste"], scale_down_utilization_threshold = 0.5, scale_down_unneeded_time = "10m"
@@ -320,7 +331,11 @@ output "workloads" { value = module.workloads }
     let paths = w["manifest_paths"].as_object().unwrap();
     let mut keys: Vec<&str> = paths.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["api-hpa", "cluster-autoscaler", "prometheus-adapter", "worker-hpa"]);
+    assert_eq!(keys, ["api-hpa", "cluster-autoscaler", "prometheus-adapter", "video-scaledobject", "worker-hpa"]);
+    let video = w["keda_yaml"]["video"].as_str().unwrap();
+    for needle in ["kind: TriggerAuthentication", "name: video-redis", "listName: video-processing", "listLength: \"10\"", "minReplicaCount: 0", "timezone: Europe/Paris", "periodSeconds: 60"] {
+        assert!(video.contains(needle), "the KEDA worker lacks {needle:?}:\n{video}");
+    }
     for (name, path) in paths {
         let text = std::fs::read_to_string(ws.path().join(path.as_str().unwrap())).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!text.is_empty(), "{name} is empty");

@@ -52,13 +52,7 @@ fn basic_drift_import_and_destroy() {
 
     ws.assert_import_verifies("autoscale_prometheus_adapter_manifest.this", file.to_str().unwrap(), &[]);
 
-    std::fs::write(&file, "edited").unwrap();
-    ws.assert_changes(&["output_file_sha256"]);
-    ws.apply();
-    std::fs::remove_file(&file).unwrap();
-    ws.assert_changes(&["output_file_sha256"]);
-    ws.apply();
-    ws.assert_no_changes();
+    ws.assert_output_file_drift_repaired(&file, "edited");
 
     ws.write_config(&adapter(&file, "5m"));
     ws.assert_changes(&["[5m]"]);

@@ -1,7 +1,8 @@
 # The whole autoscaling system on one page: a Spot node group the Cluster Autoscaler scales
 # from zero, its discovery and node-template tags, office-hours schedules for staging and dev,
-# the API and worker HPAs, the Cluster Autoscaler and Prometheus Adapter manifests, and a
-# plan-time check that the API survives a traffic spike.
+# the API and worker HPAs, the Celery exporter and Prometheus Adapter manifests, the worker's
+# KEDA form, the Cluster Autoscaler manifest, and plan-time simulations of a traffic spike and of
+# a queue backlog.
 
 terraform {
   required_providers {
@@ -190,15 +191,32 @@ resource "autoscale_hpa_manifest" "api" {
   }
 }
 
-# The Celery queue depth as the external metric celery_queue_depth, averaged over 2 minutes.
-resource "autoscale_prometheus_adapter_manifest" "celery" {
-  output_path = "${local.manifest_dir}/prometheus-adapter.yaml"
+# The queue metrics exporter, as the maintained Celery exporter: the three queues are
+# always reported, the broker URL stays in the Secret celery-broker.
+resource "autoscale_queue_exporter_manifest" "celery" {
+  queues      = ["celery", "video-processing", "default"]
+  output_path = "${local.manifest_dir}/celery-exporter.yaml"
 
-  external_rule {
-    metric_name  = "celery_queue_depth"
-    series_query = "celery_queue_depth{queue!=\"\"}"
-    namespaced   = false
-    window       = "2m"
+  broker_url_secret {
+    name = "celery-broker"
+    key  = "url"
+  }
+}
+
+# The exporter's queue length as the external metric celery_queue_depth, averaged over 2
+# minutes. The plan fails if the rule selects a series the exporter does not export.
+resource "autoscale_prometheus_adapter_manifest" "celery" {
+  output_path        = "${local.manifest_dir}/prometheus-adapter.yaml"
+  series_exported_by = autoscale_queue_exporter_manifest.celery.yaml
+
+  dynamic "external_rule" {
+    for_each = autoscale_queue_exporter_manifest.celery.external_rule
+    content {
+      metric_name  = external_rule.value.metric_name
+      series_query = external_rule.value.series_query
+      namespaced   = external_rule.value.namespaced
+      window       = external_rule.value.window
+    }
   }
 }
 
@@ -228,6 +246,73 @@ resource "autoscale_hpa_manifest" "worker" {
     type                = "Resource"
     name                = "cpu"
     average_utilization = 70
+  }
+
+  behavior {
+    scale_up {
+      stabilization_window_seconds = 0
+      policy {
+        type           = "Percent"
+        value          = 200
+        period_seconds = 30
+      }
+      policy {
+        type           = "Pods"
+        value          = 10
+        period_seconds = 30
+      }
+    }
+    scale_down {
+      stabilization_window_seconds = 600
+      policy {
+        type           = "Percent"
+        value          = 25
+        period_seconds = 60
+      }
+    }
+  }
+}
+
+# The same worker in KEDA's form, for a cluster running KEDA instead of prometheus-adapter's
+# external metrics: KEDA reads the Redis list `celery` itself, 100 jobs per pod, 2 workers on
+# weekdays 08:00-20:00 (Paris time), up to 100, and zero at night once the queue has been empty
+# for 10 minutes. The HPA it generates gets the worker HPA's behavior. Written to its own
+# directory: apply it instead of worker-hpa.yaml and prometheus-adapter.yaml, not with them.
+resource "autoscale_keda_scaled_object_manifest" "worker" {
+  name              = "worker"
+  namespace         = "production"
+  min_replica_count = 0
+  max_replica_count = 100
+  polling_interval  = 15
+  cooldown_period   = 600
+  output_path       = "${local.manifest_dir}/keda/worker-scaledobject.yaml"
+
+  target {
+    api_version = "apps/v1"
+    kind        = "Deployment"
+    name        = "worker"
+  }
+
+  trigger {
+    redis {
+      address     = "redis.queues.svc:6379"
+      list_name   = "celery"
+      list_length = 100
+    }
+    secret_target_ref {
+      parameter = "password"
+      name      = "celery-broker"
+      key       = "redis-password"
+    }
+  }
+
+  trigger {
+    cron {
+      timezone         = "Europe/Paris"
+      start            = "0 8 * * 1-5"
+      end              = "0 20 * * 1-5"
+      desired_replicas = 2
+    }
   }
 
   behavior {
@@ -288,5 +373,44 @@ data "autoscale_hpa_simulation" "api_spike" {
     within_seconds = 120
     from_seconds   = 120
     severity       = "warning"
+  }
+}
+
+# A 5000-job backlog against both worker forms: the queue holds 5000 jobs for 10
+# minutes, then is empty for 20; pods are ready 30 s after they are scheduled. The HPA form
+# starts from its 2 pods, the KEDA form from zero. Both reach 50 ready pods at 90 s; afterwards
+# the HPA form settles at 2 pods, the KEDA form is at zero 1185 s in (see
+# docs/guides/queue-scaling.md).
+data "autoscale_hpa_simulation" "worker_backlog" {
+  hpa_yaml            = autoscale_hpa_manifest.worker.yaml
+  pod_startup_seconds = 30
+
+  step {
+    duration_seconds = 600
+    queue_depth      = 5000
+  }
+  step {
+    duration_seconds = 1200
+    queue_depth      = 0
+  }
+}
+
+data "autoscale_hpa_simulation" "worker_keda_backlog" {
+  hpa_yaml            = autoscale_keda_scaled_object_manifest.worker.yaml
+  initial_replicas    = 0
+  pod_startup_seconds = 30
+
+  step {
+    duration_seconds = 600
+    queue_depth      = 5000
+  }
+  step {
+    duration_seconds = 1200
+    queue_depth      = 0
+  }
+
+  expect {
+    replicas       = 50
+    within_seconds = 120
   }
 }

@@ -31,6 +31,8 @@ output "manifest_paths" {
     api_hpa            = autoscale_hpa_manifest.api.output_path
     worker_hpa         = autoscale_hpa_manifest.worker.output_path
     prometheus_adapter = autoscale_prometheus_adapter_manifest.celery.output_path
+    queue_exporter     = autoscale_queue_exporter_manifest.celery.output_path
+    keda_worker        = autoscale_keda_scaled_object_manifest.worker.output_path
     cluster_autoscaler = autoscale_cluster_autoscaler_manifest.this.output_path
   }
 }
@@ -47,5 +49,20 @@ output "api_spike" {
     peak_replicas     = local.spike.peak_replicas
     time_to_max       = local.spike.time_to_max != null ? "${local.spike.time_to_max} s" : local.not_reached
     time_to_max_ready = local.spike.time_to_max_ready != null ? "${local.spike.time_to_max_ready} s" : local.not_reached
+  }
+}
+
+output "worker_backlog" {
+  description = "The 5000-job backlog against both worker forms: seconds until 50 pods are ready, and the replicas at the end (after 20 minutes of empty queue)."
+  value = {
+    adapter = {
+      ready_50_at    = [for p in data.autoscale_hpa_simulation.worker_backlog.timeline : p.time_seconds if p.ready_pods >= 50][0]
+      final_replicas = data.autoscale_hpa_simulation.worker_backlog.timeline[length(data.autoscale_hpa_simulation.worker_backlog.timeline) - 1].desired_replicas
+    }
+    keda = {
+      ready_50_at    = [for p in data.autoscale_hpa_simulation.worker_keda_backlog.timeline : p.time_seconds if p.ready_pods >= 50][0]
+      final_replicas = data.autoscale_hpa_simulation.worker_keda_backlog.timeline[length(data.autoscale_hpa_simulation.worker_keda_backlog.timeline) - 1].desired_replicas
+      zero_at        = [for p in data.autoscale_hpa_simulation.worker_keda_backlog.timeline : p.time_seconds if p.time_seconds > 0 && p.desired_replicas == 0][0]
+    }
   }
 }

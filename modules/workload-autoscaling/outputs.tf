@@ -3,6 +3,11 @@ output "hpa_yaml" {
   value       = { for name, hpa in autoscale_hpa_manifest.this : name => hpa.yaml }
 }
 
+output "keda_yaml" {
+  description = "Each KEDA worker's ScaledObject (after its TriggerAuthentication, if any), keyed like keda_workers."
+  value       = { for name, so in autoscale_keda_scaled_object_manifest.this : name => so.yaml }
+}
+
 output "adapter_yaml" {
   description = "The prometheus-adapter rules ConfigMap; null without external_metrics."
   value       = one(autoscale_prometheus_adapter_manifest.this[*].yaml)
@@ -24,9 +29,10 @@ output "cluster_autoscaler_documents" {
 }
 
 output "manifest_paths" {
-  description = "Files written, keyed by <deployment>-hpa, prometheus-adapter and cluster-autoscaler; empty without manifest_dir."
+  description = "Files written, keyed by <deployment>-hpa, <worker>-scaledobject, prometheus-adapter and cluster-autoscaler; empty without manifest_dir."
   value = var.manifest_dir == null ? {} : merge(
     { for name, hpa in autoscale_hpa_manifest.this : "${name}-hpa" => hpa.output_path },
+    { for name, so in autoscale_keda_scaled_object_manifest.this : "${name}-scaledobject" => so.output_path },
     length(var.external_metrics) > 0 ? { "prometheus-adapter" = local.adapter_path } : {},
     var.cluster_autoscaler == null ? {} : { "cluster-autoscaler" = local.ca_path },
   )

@@ -68,6 +68,38 @@ variable "external_metrics" {
   }
 }
 
+variable "keda_workers" {
+  description = "Queue workers scaled by KEDA straight from a Redis list (one ScaledObject each, keyed by the Deployment): min_replica_count (0 scales to zero), max_replica_count, polling_interval and cooldown_period in seconds, the Redis address (host:port), list and jobs_per_pod target, the Secret holding the Redis password (null for none), business_hours keeping replicas workers between two cron times in an IANA time zone (null for none), and scale_up / scale_down as for hpas."
+  type = map(object({
+    min_replica_count     = number
+    max_replica_count     = number
+    polling_interval      = number
+    cooldown_period       = number
+    redis_address         = string
+    redis_list            = string
+    jobs_per_pod          = number
+    redis_password_secret = object({ name = string, key = string })
+    business_hours        = object({ timezone = string, start = string, end = string, replicas = number })
+    scale_up = object({
+      stabilization_window_seconds = number
+      percent                      = number
+      pods                         = number
+      period_seconds               = number
+    })
+    scale_down = object({
+      stabilization_window_seconds = number
+      percent                      = number
+      period_seconds               = number
+    })
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name, w in var.keda_workers : w.min_replica_count >= 0 && w.max_replica_count >= 1 && w.max_replica_count >= w.min_replica_count])
+    error_message = "Each KEDA worker needs min_replica_count of 0 or more and max_replica_count of at least 1, not below min_replica_count."
+  }
+}
+
 variable "adapter_namespace" {
   description = "Namespace prometheus-adapter runs in (its rules ConfigMap goes there)."
   type        = string
@@ -98,7 +130,7 @@ variable "cluster_autoscaler" {
 }
 
 variable "manifest_dir" {
-  description = "Directory to write the manifests to (<deployment>-hpa.yaml, prometheus-adapter.yaml, cluster-autoscaler.yaml); null to only return them as outputs."
+  description = "Directory to write the manifests to (<deployment>-hpa.yaml, <worker>-scaledobject.yaml, prometheus-adapter.yaml, cluster-autoscaler.yaml); null to only return them as outputs."
   type        = string
   default     = null
 }

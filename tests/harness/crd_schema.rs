@@ -54,7 +54,7 @@ pub fn validate(versions: &[CrdVersion], object: &Json) -> Vec<String> {
         return vec![format!("apiVersion: {api_version:?} is not served by this CRD (it serves {known:?})")];
     };
     let mut errors = Vec::new();
-    if object["kind"] != Json::from(version.kind.as_str()) {
+    if object["kind"] != version.kind.as_str() {
         errors.push(format!("kind: {} is not {:?}", object["kind"], version.kind));
     }
     check(&version.schema, object, "", &mut errors);
@@ -83,7 +83,7 @@ fn check_metadata(metadata: &Json, errors: &mut Vec<String>) {
     let Some(meta) = metadata.as_object() else {
         return errors.push("metadata: missing".into());
     };
-    if !meta.get("name").is_some_and(|n| n.as_str().is_some_and(|s| !s.is_empty())) {
+    if meta.get("name").is_none_or(|n| n.as_str().is_none_or(str::is_empty)) {
         errors.push("metadata.name: missing or not a non-empty string".into());
     }
     for key in ["labels", "annotations"] {

@@ -29,6 +29,17 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
+/// Compares `actual` with tests/golden/`name`; `UPDATE_GOLDEN=1` rewrites the file instead.
+pub fn assert_golden(name: &str, actual: &str) {
+    let path = repo_root().join("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
+    assert_eq!(actual, expected, "{name} differs from its golden file");
+}
+
 /// The pinned terraform: `$TERRAFORM`, else `.tools/bin/terraform` (installed by `make tools`).
 pub fn terraform_bin() -> PathBuf {
     let path = std::env::var_os("TERRAFORM").map_or_else(|| repo_root().join(".tools/bin/terraform"), PathBuf::from);
@@ -526,6 +537,24 @@ impl Workspace {
     /// Whether `address` is in state.
     pub fn has_resource(&self, address: &str) -> bool {
         find_resource(&self.state(), address).is_some()
+    }
+
+    /// Check 4 for a manifest resource's `output_path`: `edited` written over the file, then the
+    /// file deleted, each show as a change of `output_file_sha256` in the plan, and apply restores
+    /// the file to what it was; the plan is empty afterwards.
+    pub fn assert_output_file_drift_repaired(&self, file: &Path, edited: &str) {
+        let original = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert_ne!(edited, original, "the edit must change the file");
+        std::fs::write(file, edited).unwrap();
+        self.assert_changes(&["output_file_sha256"]);
+        self.apply();
+        assert_eq!(std::fs::read_to_string(file).unwrap(), original, "apply did not restore the edited file");
+        self.assert_no_changes();
+        std::fs::remove_file(file).unwrap();
+        self.assert_changes(&["output_file_sha256"]);
+        self.apply();
+        assert_eq!(std::fs::read_to_string(file).unwrap(), original, "apply did not restore the deleted file");
+        self.assert_no_changes();
     }
 
     /// Check 3: importing `id` into a fresh state gives the applied attributes, except `ignore`.

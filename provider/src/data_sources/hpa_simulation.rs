@@ -18,6 +18,7 @@ use crate::simulate::{
     Behavior, CheckOutcome, ControllerSettings, Counting, Demand, Expectation, FieldPath, FieldStep, Hpa, HpaError, LoadProfile, LoadStep, Metric, MetricSource,
     MetricTarget, NAMED_PROFILES, NodeModel, PolicyKind, Provisioner, Scenario, ScenarioError, ScenarioField, ScalingPolicy, ScalingRules, SelectPolicy, Simulation, simulate,
 };
+use crate::simulate::keda::hpa_or_scaled_object;
 
 /// Seconds from the Cluster Autoscaler seeing a pending pod to the new node taking pods, when
 /// `node_group` leaves it out (the seed: "Cluster Autoscaler provisions node (2-5 min)").
@@ -61,7 +62,12 @@ impl DataSource for HpaSimulation {
                 .description(
                     "The HPA as Kubernetes YAML (autoscaling/v2; v2beta2 and v1 are read too), e.g. the `yaml` of an \
                      `autoscale_hpa_manifest`. A stream of documents may hold other objects but exactly one HorizontalPodAutoscaler. \
-                     Give this, or `max_replicas` with optional `min_replicas`, `metric` and `behavior`.",
+                     Or a KEDA ScaledObject, e.g. the `yaml` of an `autoscale_keda_scaled_object_manifest`: then the HPA KEDA \
+                     generates is simulated (min `max(1, minReplicaCount)`, a queue trigger's target per pod against `queue_depth`, \
+                     the advanced behavior) together with KEDA's own step from and to zero — activation at the first poll \
+                     (`pollingInterval`) that sees the queue above its activation value, zero again at the first poll \
+                     `cooldownPeriod` after the last active one; `initial_replicas = 0` starts idle. Cron and MessageRate \
+                     triggers are not simulated. Give this, or `max_replicas` with optional `min_replicas`, `metric` and `behavior`.",
                 ),
         )
         .attribute(
@@ -101,7 +107,7 @@ impl DataSource for HpaSimulation {
         // Some values are only known at apply: check what is known now.
         let mut diags = Diagnostics::new();
         if let Some(yaml) = config.get("hpa_yaml").and_then(Value::as_str)
-            && let Err(errors) = Hpa::from_yaml(yaml)
+            && let Err(errors) = hpa_or_scaled_object(yaml)
         {
             diags.extend(yaml_diagnostics(&errors, &at));
         }
@@ -229,8 +235,8 @@ pub fn scenario_arguments(block: Block) -> Block {
             Attribute::int("initial_replicas")
                 .optional()
                 .computed()
-                .validator(validate::int_at_least(1))
-                .description("Replicas running and ready at t = 0; the HPA is assumed settled there (its past recommendations all equal this). Defaults to `min_replicas`."),
+                .validator(validate::int_at_least(0))
+                .description("Replicas running and ready at t = 0; the HPA is assumed settled there (its past recommendations all equal this). Defaults to `min_replicas`. 0 only for a KEDA ScaledObject that scales to zero (the HPA does not act on a target at zero)."),
         )
         .attribute(
             Attribute::int("pod_startup_seconds")
@@ -569,7 +575,7 @@ fn exclusive_inputs(config: &Value, at: &AttributePath) -> Diagnostics {
 pub fn hpa_from_config(config: &Value, at: &AttributePath) -> Result<Hpa, Diagnostics> {
     let args: HpaArgs = from_value(config).map_err(provider_bug)?;
     if let Some(yaml) = &args.hpa_yaml {
-        return Hpa::from_yaml(yaml).map_err(|errors| yaml_diagnostics(&errors, at));
+        return hpa_or_scaled_object(yaml).map(|(hpa, _)| hpa).map_err(|errors| yaml_diagnostics(&errors, at));
     }
     let mut diags = Diagnostics::new();
     let max_replicas = match args.max_replicas {
@@ -753,7 +759,9 @@ pub fn scenario_from_config(config: &Value, hpa: Hpa, at: &AttributePath) -> Res
     };
     let pod_startup_seconds = whole(args.pod_startup_seconds.unwrap_or(0), at.clone().attr("pod_startup_seconds"), "pod_startup_seconds")?;
     let typed_hpa = config.get("hpa_yaml").is_none_or(Value::is_null);
-    let scenario = Scenario { hpa, load, per_pod_capacity: args.per_pod_capacity, initial_replicas, pod_startup_seconds, nodes, provisioner, controller };
+    // A ScaledObject's YAML adds KEDA's step from and to idle (the HPA is its generated one).
+    let keda = config.get("hpa_yaml").and_then(Value::as_str).and_then(|yaml| hpa_or_scaled_object(yaml).ok()).and_then(|(_, keda)| keda);
+    let scenario = Scenario { hpa, load, per_pod_capacity: args.per_pod_capacity, initial_replicas, pod_startup_seconds, nodes, provisioner, controller, keda };
     let errors = scenario.validate();
     if errors.is_empty() {
         Ok(scenario)

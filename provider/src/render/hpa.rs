@@ -199,17 +199,7 @@ fn metric_path(index: usize) -> AttributePath {
 /// each at the resource attribute that sets it.
 pub fn validate(hpa: &HorizontalPodAutoscaler) -> Vec<Violation> {
     let mut out = Vec::new();
-    let meta = &hpa.metadata;
-    check_name(&meta.name, AttributePath::root("name"), &mut out);
-    if let Some(namespace) = &meta.namespace {
-        check_namespace(namespace, AttributePath::root("namespace"), &mut out);
-    }
-    if let Some(labels) = &meta.labels {
-        check_labels(labels, &AttributePath::root("labels"), &mut out);
-    }
-    if let Some(annotations) = &meta.annotations {
-        check_annotations(annotations, &AttributePath::root("annotations"), &mut out);
-    }
+    check_meta(&hpa.metadata, &mut out);
     let spec = &hpa.spec;
     check_reference(&spec.scale_target_ref, &AttributePath::root("target"), &mut out);
     if let Some(min) = spec.min_replicas
@@ -228,19 +218,39 @@ pub fn validate(hpa: &HorizontalPodAutoscaler) -> Vec<Violation> {
         check_metric(metric, i, &mut out);
     }
     if let Some(behavior) = &spec.behavior {
-        let path = AttributePath::root("behavior");
-        if let Some(rules) = &behavior.scale_up {
-            check_rules(rules, &path.clone().attr("scale_up"), &mut out);
-        }
-        if let Some(rules) = &behavior.scale_down {
-            check_rules(rules, &path.clone().attr("scale_down"), &mut out);
-        }
+        check_behavior(behavior, &AttributePath::root("behavior"), &mut out);
     }
     out
 }
 
+/// The metadata rules (name, namespace, labels, annotations), at the resource's top-level
+/// attributes of the same names; shared by the kinds whose object metadata is `ObjectMeta`.
+pub fn check_meta(meta: &ObjectMeta, out: &mut Vec<Violation>) {
+    check_name(&meta.name, AttributePath::root("name"), out);
+    if let Some(namespace) = &meta.namespace {
+        check_namespace(namespace, AttributePath::root("namespace"), out);
+    }
+    if let Some(labels) = &meta.labels {
+        check_labels(labels, &AttributePath::root("labels"), out);
+    }
+    if let Some(annotations) = &meta.annotations {
+        check_annotations(annotations, &AttributePath::root("annotations"), out);
+    }
+}
+
+/// The API server's rules for a `behavior` (both directions), reported below `path`; shared with
+/// KEDA's `advanced.horizontalPodAutoscalerConfig.behavior`, which becomes an HPA's behavior.
+pub fn check_behavior(behavior: &Behavior, path: &AttributePath, out: &mut Vec<Violation>) {
+    if let Some(rules) = &behavior.scale_up {
+        check_rules(rules, &path.clone().attr("scale_up"), out);
+    }
+    if let Some(rules) = &behavior.scale_down {
+        check_rules(rules, &path.clone().attr("scale_down"), out);
+    }
+}
+
 /// A path segment name as the API checks it: not empty, not `.` or `..`, no `/` or `%`.
-fn check_reference(reference: &ObjectReference, path: &AttributePath, out: &mut Vec<Violation>) {
+pub fn check_reference(reference: &ObjectReference, path: &AttributePath, out: &mut Vec<Violation>) {
     if reference.kind.is_empty() {
         out.push(Violation::new(path.clone().attr("kind"), "kind must not be empty."));
     }

@@ -9,9 +9,11 @@
 pub mod cluster_autoscaler;
 mod compiled;
 pub mod hpa;
+pub mod keda;
 pub mod karpenter;
 pub mod kubernetes;
 pub mod prometheus_adapter;
+pub mod queue_exporter;
 pub mod templates;
 pub mod yaml_scalar;
 
@@ -56,7 +58,7 @@ macro_rules! rendered_manifest {
     )+};
 }
 
-rendered_manifest!(hpa::Rendered, cluster_autoscaler::Rendered, prometheus_adapter::Rendered, karpenter::Rendered);
+rendered_manifest!(hpa::Rendered, cluster_autoscaler::Rendered, prometheus_adapter::Rendered, keda::Rendered, queue_exporter::Rendered, karpenter::Rendered);
 
 /// Errors rendering a manifest.
 #[derive(Debug, thiserror::Error)]

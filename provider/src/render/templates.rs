@@ -33,12 +33,17 @@ pub enum TemplateName {
     PrometheusAdapter,
     /// The prometheus-adapter `config.yaml` itself (external rules).
     PrometheusAdapterConfig,
+    /// A KEDA ScaledObject, after the TriggerAuthentications its triggers own.
+    KedaScaledObject,
+    /// The Celery queue exporter's Deployment, Service and optional ServiceMonitor.
+    QueueExporter,
     /// A Karpenter EC2NodeClass and NodePool, separated by `---`.
     KarpenterNodePool,
 }
 
 impl TemplateName {
-    pub const ALL: [TemplateName; 5] = [Self::Hpa, Self::ClusterAutoscaler, Self::PrometheusAdapter, Self::PrometheusAdapterConfig, Self::KarpenterNodePool];
+    pub const ALL: [TemplateName; 7] =
+        [Self::Hpa, Self::ClusterAutoscaler, Self::PrometheusAdapter, Self::PrometheusAdapterConfig, Self::KedaScaledObject, Self::QueueExporter, Self::KarpenterNodePool];
 
     /// The file name under `templates/` or `templates_dir`.
     pub fn file_name(self) -> &'static str {
@@ -47,6 +52,8 @@ impl TemplateName {
             Self::ClusterAutoscaler => "cluster_autoscaler.yaml.hbs",
             Self::PrometheusAdapter => "prometheus_adapter.yaml.hbs",
             Self::PrometheusAdapterConfig => "prometheus_adapter_config.yaml.hbs",
+            Self::KedaScaledObject => "keda_scaled_object.yaml.hbs",
+            Self::QueueExporter => "queue_exporter.yaml.hbs",
             Self::KarpenterNodePool => "karpenter_node_pool.yaml.hbs",
         }
     }
@@ -58,6 +65,8 @@ impl TemplateName {
             Self::ClusterAutoscaler => include_str!("../../../templates/cluster_autoscaler.yaml.hbs"),
             Self::PrometheusAdapter => include_str!("../../../templates/prometheus_adapter.yaml.hbs"),
             Self::PrometheusAdapterConfig => include_str!("../../../templates/prometheus_adapter_config.yaml.hbs"),
+            Self::KedaScaledObject => include_str!("../../../templates/keda_scaled_object.yaml.hbs"),
+            Self::QueueExporter => include_str!("../../../templates/queue_exporter.yaml.hbs"),
             Self::KarpenterNodePool => include_str!("../../../templates/karpenter_node_pool.yaml.hbs"),
         }
     }

@@ -12,7 +12,7 @@ use tfplugin::value::{Type, from_value};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value, validate};
 
 use super::manifest::ManifestKind;
-use super::manifest_files::set;
+use super::manifest_files::{set, set_documents};
 use crate::render::{Overrides, RenderError, TemplateName, Violation};
 use crate::render::cluster_autoscaler::{self as ca, ClusterAutoscaler, Flags};
 
@@ -223,10 +223,7 @@ impl ManifestKind for ClusterAutoscalerManifest {
     fn set_outputs(state: &mut Value, spec: &ClusterAutoscaler, rendered: &ca::Rendered) {
         set(state, "image", Value::from(spec.image.as_str()));
         set(state, "auto_discovery_tags", Value::list(spec.flags.auto_discovery_tags.iter().map(|t| Value::from(t.as_str()))));
-        set(state, "id", Value::from(format!("{}/{}", spec.namespace, spec.name)));
-        set(state, "yaml", Value::from(rendered.yaml.as_str()));
-        set(state, "documents", Value::list(rendered.documents.iter().map(|d| Value::from(d.as_str()))));
-        set(state, "sha256", Value::from(rendered.sha256.as_str()));
+        set_documents(state, format!("{}/{}", spec.namespace, spec.name), &rendered.yaml, &rendered.documents, &rendered.sha256);
     }
 
     fn flatten(content: &str) -> Result<Value, String> {

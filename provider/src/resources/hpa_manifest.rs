@@ -13,10 +13,8 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value, validate};
 
 use super::manifest::ManifestKind;
 use super::manifest_files::set;
-use crate::render::hpa::{
-    self, Behavior, HorizontalPodAutoscaler, LabelSelector, MetricIdentifier, MetricSource, MetricSpec, MetricTarget, ObjectMeta, ObjectReference,
-    ResourceSource, ScalingPolicy, ScalingRules,
-};
+use super::scaling_behavior::{self, BehaviorModel, ReferenceModel, flatten_reference, opt_text, reference, target_block};
+use crate::render::hpa::{self, HorizontalPodAutoscaler, LabelSelector, MetricIdentifier, MetricSource, MetricSpec, MetricTarget, ObjectMeta, ResourceSource};
 use crate::render::prometheus_adapter::served_external_metrics;
 use crate::render::{Overrides, RenderError, TemplateName, Violation};
 
@@ -30,47 +28,6 @@ const SERVED_BY: &str = "external_metrics_served_by";
 const RENDER_JSON: &str = "render_json";
 /// 1: `json` is filled only when `render_json` is set (version 0 always filled it).
 const SCHEMA_VERSION: i64 = 1;
-
-fn reference_block(description: &str) -> Block {
-    Block::new(description)
-        .attribute(Attribute::string("api_version").optional().description("API version of the object, e.g. `apps/v1`."))
-        .attribute(Attribute::string("kind").required().description("Kind of the object, e.g. `Deployment` or `StatefulSet`."))
-        .attribute(Attribute::string("name").required().description("Name of the object, in the HPA's namespace."))
-}
-
-fn rules_block(direction: &str, defaults: &str) -> NestedBlock {
-    NestedBlock::single(
-        direction,
-        Block::new(format!("Scaling rules when scaling {}. {defaults}", if direction == "scale_up" { "up" } else { "down" }))
-            .attribute(
-                Attribute::int("stabilization_window_seconds")
-                    .optional()
-                    .validator(validate::int_between(0, hpa::MAX_STABILIZATION_WINDOW_SECONDS))
-                    .description("Seconds of past recommendations considered: scaling up takes the lowest of the window, scaling down the highest."),
-            )
-            .attribute(
-                Attribute::string("select_policy")
-                    .optional()
-                    .validator(validate::one_of(hpa::SELECT_POLICIES))
-                    .description("`Max` takes the policy allowing the largest change, `Min` the smallest, `Disabled` turns scaling in this direction off. Kubernetes' default is `Max`."),
-            )
-            .block(
-                NestedBlock::list(
-                    "policy",
-                    Block::new("A limit on the change per period. Policies are limits, not targets: the metric decides how far to scale, the policies how fast.")
-                        .attribute(Attribute::string("type").required().validator(validate::one_of(hpa::POLICY_TYPES)).description("`Pods` (a number of pods) or `Percent` (of the current replicas)."))
-                        .attribute(Attribute::int("value").required().validator(validate::int_at_least(1)).description("How many pods, or what percentage, may change per period."))
-                        .attribute(
-                            Attribute::int("period_seconds")
-                                .required()
-                                .validator(validate::int_between(1, hpa::MAX_PERIOD_SECONDS))
-                                .description("The window over which the change is limited."),
-                        ),
-                )
-                .min_items(1),
-            ),
-    )
-}
 
 /// The schema; shared with the docs generator through `Resource::schema`.
 pub fn schema() -> Schema {
@@ -106,7 +63,7 @@ pub fn schema() -> Schema {
         .attribute(output("json", "The manifest as JSON (one object) when `render_json` is true; null otherwise."))
         .attribute(output("sha256", "SHA-256 (hex) of `yaml`."))
         .attribute(output("output_file_sha256", "SHA-256 of the file at `output_path` when last read; null when there is no file. Differs from `sha256` after an out-of-band change."))
-        .block(NestedBlock::single("target", reference_block("The workload to scale (`scaleTargetRef`).")).min_items(1).max_items(1))
+        .block(NestedBlock::single("target", target_block("The workload to scale (`scaleTargetRef`).", "HPA")).min_items(1).max_items(1))
         .block(super::hpa_check::block())
         .block(NestedBlock::list(
             "metric",
@@ -120,25 +77,10 @@ pub fn schema() -> Schema {
                 .attribute(Attribute::int("average_utilization").optional().description("Target average utilization in percent of the requests (Resource and ContainerResource only)."))
                 .attribute(Attribute::string("average_value").optional().description("Target value per pod, a quantity such as `100` or `500m`."))
                 .attribute(Attribute::string("value").optional().description("Target total value, a quantity (Object and External metrics)."))
-                .block(NestedBlock::single("described_object", reference_block("The object an `Object` metric describes."))),
+                .block(NestedBlock::single("described_object", target_block("The object an `Object` metric describes.", "HPA"))),
         ))
-        .block(NestedBlock::single(
-            "behavior",
-            Block::new(
-                "Scaling speed limits. Without it Kubernetes may at most double (or add 4 pods) per step. An empty block (`behavior {}`) is \
-                 rendered as `behavior: {}`: Kubernetes then applies the default rules of both directions below, counted per 15 s period.",
-            )
-                .block(rules_block("scale_up", "Kubernetes' defaults: window 0, `Max` of 4 pods or 100 % per 15 s."))
-                .block(rules_block("scale_down", "Kubernetes' defaults: window 300 s, 100 % per 15 s.")),
-        )),
+        .block(super::scaling_behavior::block()),
     )
-}
-
-#[derive(Debug, Deserialize)]
-struct ReferenceModel {
-    api_version: Option<String>,
-    kind: Option<String>,
-    name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,27 +94,6 @@ struct MetricModel {
     average_value: Option<String>,
     value: Option<String>,
     described_object: Option<ReferenceModel>,
-}
-
-#[derive(Debug, Deserialize)]
-struct PolicyModel {
-    #[serde(rename = "type")]
-    type_: Option<String>,
-    value: Option<i64>,
-    period_seconds: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RulesModel {
-    stabilization_window_seconds: Option<i64>,
-    select_policy: Option<String>,
-    policy: Option<Vec<PolicyModel>>,
-}
-
-#[derive(Debug, Deserialize)]
-struct BehaviorModel {
-    scale_up: Option<RulesModel>,
-    scale_down: Option<RulesModel>,
 }
 
 /// The arguments (computed attributes are read from values directly).
@@ -283,28 +204,6 @@ fn bad_model(e: impl std::fmt::Display) -> Diagnostics {
     Diagnostic::error("Provider bug", format!("reading the {TYPE_NAME} arguments: {e}")).into()
 }
 
-fn reference(model: Option<&ReferenceModel>) -> ObjectReference {
-    ObjectReference {
-        api_version: model.and_then(|m| m.api_version.clone()),
-        kind: model.and_then(|m| m.kind.clone()).unwrap_or_default(),
-        name: model.and_then(|m| m.name.clone()).unwrap_or_default(),
-    }
-}
-
-fn rules(model: Option<&RulesModel>) -> Option<ScalingRules> {
-    let model = model?;
-    Some(ScalingRules {
-        stabilization_window_seconds: model.stabilization_window_seconds,
-        select_policy: model.select_policy.clone(),
-        policies: model
-            .policy
-            .iter()
-            .flatten()
-            .map(|p| ScalingPolicy { type_: p.type_.clone().unwrap_or_default(), value: p.value.unwrap_or(0), period_seconds: p.period_seconds.unwrap_or(0) })
-            .collect(),
-    })
-}
-
 /// The target type follows the value set: utilization, average value or value. With several set,
 /// the first wins the type and validation reports the conflict.
 fn target(m: &MetricModel) -> MetricTarget {
@@ -350,11 +249,8 @@ fn spec_of(value: &Value) -> Result<HorizontalPodAutoscaler, Diagnostics> {
 }
 
 fn expand(model: &HpaModel) -> HorizontalPodAutoscaler {
-    // An empty `behavior {}` stays: Kubernetes' autoscaling/v2 defaulting
-    // (SetDefaults_HorizontalPodAutoscalerBehavior) fills both directions' rules whenever
-    // `spec.behavior` is non-nil, and the controller takes its rate-limited path; only a nil
-    // behavior selects the legacy max(2 × current, 4) limit.
-    let behavior = model.behavior.as_ref().map(|b| Behavior { scale_up: rules(b.scale_up.as_ref()), scale_down: rules(b.scale_down.as_ref()) });
+    // An empty `behavior {}` stays a behavior (see scaling_behavior::expand).
+    let behavior = scaling_behavior::expand(model.behavior.as_ref());
     let metrics: Vec<MetricSpec> = model.metric.iter().flatten().map(metric).collect();
     HorizontalPodAutoscaler {
         api_version: hpa::API_VERSION.into(),
@@ -375,30 +271,8 @@ fn expand(model: &HpaModel) -> HorizontalPodAutoscaler {
     }
 }
 
-fn opt_text(value: Option<&String>) -> Value {
-    value.map_or(Value::Null, |s| Value::from(s.as_str()))
-}
-
 fn opt_map(map: Option<&BTreeMap<String, String>>) -> Value {
     map.map_or(Value::Null, |m| Value::map(m.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str())))))
-}
-
-fn flatten_reference(reference: &ObjectReference) -> Value {
-    Value::object([("api_version", opt_text(reference.api_version.as_ref())), ("kind", Value::from(reference.kind.as_str())), ("name", Value::from(reference.name.as_str()))])
-}
-
-fn flatten_rules(rules: Option<&ScalingRules>) -> Value {
-    let Some(rules) = rules else { return Value::Null };
-    Value::object([
-        ("stabilization_window_seconds", rules.stabilization_window_seconds.map_or(Value::Null, Value::from)),
-        ("select_policy", opt_text(rules.select_policy.as_ref())),
-        (
-            "policy",
-            Value::list(rules.policies.iter().map(|p| {
-                Value::object([("type", Value::from(p.type_.as_str())), ("value", Value::from(p.value)), ("period_seconds", Value::from(p.period_seconds))])
-            })),
-        ),
-    ])
 }
 
 fn flatten_metric(metric: &MetricSpec) -> Value {
@@ -423,9 +297,7 @@ fn flatten_metric(metric: &MetricSpec) -> Value {
 
 /// The state of an HPA read from a manifest (import): arguments only, outputs null.
 fn flatten(spec: &HorizontalPodAutoscaler) -> Value {
-    let behavior = spec.spec.behavior.as_ref().map_or(Value::Null, |b| {
-        Value::object([("scale_up", flatten_rules(b.scale_up.as_ref())), ("scale_down", flatten_rules(b.scale_down.as_ref()))])
-    });
+    let behavior = scaling_behavior::flatten(spec.spec.behavior.as_ref());
     Value::object([
         ("check", Value::list([])),
         ("id", Value::Null),
@@ -518,7 +390,7 @@ mod tests {
         let mut config = config();
         set(&mut config, "behavior", Value::object([("scale_up", Value::Null), ("scale_down", Value::Null)]));
         let spec = spec_of(&config).unwrap_or_else(|d| panic!("{d:?}"));
-        assert_eq!(spec.spec.behavior, Some(Behavior::default()));
+        assert_eq!(spec.spec.behavior, Some(hpa::Behavior::default()));
         assert_eq!(flatten(&spec).get("behavior"), config.get("behavior"), "import reads the empty block back");
         let mut plan = plan_for(config.clone());
         let diags = RESOURCE.modify_plan(&ctx(), &mut plan).await;

@@ -118,6 +118,15 @@ pub fn set(value: &mut Value, name: &str, new: Value) {
     }
 }
 
+/// Sets the outputs a multi-document kind shares: `id` (`namespace/name`), `yaml`, `documents`
+/// and `sha256`.
+pub fn set_documents(state: &mut Value, id: String, yaml: &str, documents: &[String], sha256: &str) {
+    set(state, "id", Value::from(id));
+    set(state, "yaml", Value::from(yaml));
+    set(state, "documents", Value::list(documents.iter().map(|d| Value::from(d.as_str()))));
+    set(state, "sha256", Value::from(sha256));
+}
+
 /// A string attribute of an object value, when known and set.
 pub fn text<'a>(value: &'a Value, name: &str) -> Option<&'a str> {
     value.get(name).and_then(Value::as_str)

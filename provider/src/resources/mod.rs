@@ -4,10 +4,13 @@ pub mod asg_discovery_tags;
 pub mod cluster_autoscaler_manifest;
 pub mod hpa_check;
 pub mod hpa_manifest;
+pub mod keda_scaled_object_manifest;
 pub mod karpenter_node_pool_manifest;
 pub mod manifest;
 pub mod manifest_files;
 pub mod prometheus_adapter_manifest;
+pub mod queue_exporter_manifest;
+pub mod scaling_behavior;
 pub mod scaling_schedule;
 pub mod scheduled_action;
 pub mod spot_node_group;
@@ -28,6 +31,8 @@ pub fn all() -> Vec<Arc<dyn Resource>> {
         Arc::new(Manifest::<hpa_manifest::HpaManifest>::new()),
         Arc::new(Manifest::<cluster_autoscaler_manifest::ClusterAutoscalerManifest>::new()),
         Arc::new(Manifest::<prometheus_adapter_manifest::PrometheusAdapterManifest>::new()),
+        Arc::new(Manifest::<keda_scaled_object_manifest::KedaScaledObjectManifest>::new()),
+        Arc::new(Manifest::<queue_exporter_manifest::QueueExporterManifest>::new()),
         Arc::new(Manifest::<karpenter_node_pool_manifest::KarpenterNodePoolManifest>::new()),
     ]
 }

@@ -20,6 +20,8 @@ use crate::render::prometheus_adapter::{self as adapter, ExternalRule, Prometheu
 pub struct PrometheusAdapterManifest;
 
 const TYPE_NAME: &str = PrometheusAdapterManifest::TYPE_NAME;
+/// The exporter whose series the rules must select (a plan-time check, not rendered).
+const EXPORTED_BY: &str = "series_exported_by";
 
 /// The schema; shared with the docs generator through `Resource::schema`.
 pub fn schema() -> Schema {
@@ -39,6 +41,11 @@ pub fn schema() -> Schema {
         .attribute(Attribute::map_of("annotations", Type::String).optional().description("Annotations of the ConfigMap."))
         .attribute(Attribute::string("output_path").optional().description(
             "File to write the YAML to. A file changed or deleted outside Terraform shows as drift in the next plan and apply writes it again; destroy removes it.",
+        ))
+        .attribute(Attribute::string(EXPORTED_BY).optional().description(
+            "The `yaml` of an `autoscale_queue_exporter_manifest`. When set, every rule's `series_query` must select a series that \
+             exporter exports (with its metric prefix); checked at plan time, so a renamed series fails the plan instead of leaving \
+             the HPA without a metric.",
         ))
         .attribute(Attribute::string("config_yaml").computed().description("The adapter's `config.yaml` alone (e.g. for Helm values)."))
         .attribute(Attribute::list_of("external_metric_names", Type::String).computed().description("The external metric names served, in rule order."))
@@ -130,6 +137,7 @@ impl ManifestKind for PrometheusAdapterManifest {
     const NOUN: &'static str = "prometheus-adapter manifest";
     const TEMPLATES: &'static [TemplateName] = &[TemplateName::PrometheusAdapter, TemplateName::PrometheusAdapterConfig];
     const OUTPUTS: &'static [&'static str] = &["id", "config_yaml", "external_metric_names", "yaml", "sha256", "output_file_sha256"];
+    const CHECKS: &'static [&'static str] = &[EXPORTED_BY];
 
     fn schema() -> Schema {
         schema()
@@ -158,6 +166,41 @@ impl ManifestKind for PrometheusAdapterManifest {
     fn flatten(content: &str) -> Result<Value, String> {
         flatten(content)
     }
+
+    fn check_spec(planned: &Value, spec: &PrometheusAdapter) -> Diagnostics {
+        check_exported_by(spec, planned.get(EXPORTED_BY).unwrap_or(&Value::Null))
+    }
+}
+
+/// Checks that each rule selects a series the exporter given in `series_exported_by` exports.
+fn check_exported_by(spec: &PrometheusAdapter, exported_by: &Value) -> Diagnostics {
+    use crate::render::queue_exporter::{exported_series, selected_metric};
+    let mut diags = Diagnostics::new();
+    let Some(yaml) = exported_by.as_str() else { return diags };
+    let series = match exported_series(yaml) {
+        Ok(series) => series,
+        Err(e) => {
+            diags.error_at(tfplugin::AttributePath::root(EXPORTED_BY), "Cannot read the exporter manifest", e);
+            return diags;
+        }
+    };
+    for (index, rule) in spec.rules.iter().enumerate() {
+        let selected = selected_metric(&rule.series_query);
+        if selected.as_ref().is_none_or(|name| !series.contains(name)) {
+            diags.error_at(
+                tfplugin::AttributePath::root("external_rule").index(index).attr("series_query"),
+                "Series not exported by the queue exporter",
+                format!(
+                    "series_query {:?} selects {}, which the exporter of {EXPORTED_BY} does not export (it exports {}). The adapter would serve no value and the HPA would never scale on {:?}.",
+                    rule.series_query,
+                    selected.map_or_else(|| "no metric name".to_string(), |n| format!("{n:?}")),
+                    series.iter().take(4).map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ") + ", …",
+                    rule.metric_name
+                ),
+            );
+        }
+    }
+    diags
 }
 
 /// Reads aggregation and window back from a generated metricsQuery; any other query is kept whole.
@@ -209,6 +252,7 @@ fn flatten(content: &str) -> Result<Value, String> {
         ("labels", map_at(config_map, "/metadata/labels")),
         ("annotations", map_at(config_map, "/metadata/annotations")),
         ("output_path", Value::Null),
+        (EXPORTED_BY, Value::Null),
         ("config_yaml", Value::Null),
         ("external_metric_names", Value::Null),
         ("yaml", Value::Null),
@@ -221,6 +265,28 @@ fn flatten(content: &str) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rules_must_select_a_series_the_exporter_exports() {
+        let exporter = crate::render::queue_exporter::render(&crate::render::queue_exporter::tests::celery_exporter(), &crate::render::Overrides::none()).unwrap_or_else(|e| panic!("{e}"));
+        let rule = |series_query: &str| ExternalRule {
+            metric_name: "celery_queue_depth".into(),
+            series_query: series_query.into(),
+            series_name_matches: None,
+            resource_overrides: BTreeMap::new(),
+            namespaced: false,
+            aggregation: None,
+            window: Some("2m".into()),
+            metrics_query: None,
+        };
+        let spec = PrometheusAdapter { name: "a".into(), namespace: "monitoring".into(), labels: None, annotations: None, rules: vec![rule("celery_queue_length{queue_name!=\"\"}"), rule("celery_queue_depth{queue!=\"\"}")] };
+        let diags = check_exported_by(&spec, &Value::from(exporter.yaml.as_str()));
+        let paths: Vec<String> = diags.iter().filter_map(|d| d.path.as_ref().map(ToString::to_string)).collect();
+        assert_eq!(paths, ["external_rule[1].series_query"]);
+        assert!(check_exported_by(&spec, &Value::Null).is_empty());
+        let not_exporter = check_exported_by(&spec, &Value::from("kind: ConfigMap\n"));
+        assert_eq!(not_exporter.iter().filter_map(|d| d.path.as_ref().map(ToString::to_string)).collect::<Vec<_>>(), ["series_exported_by"]);
+    }
 
     #[test]
     fn import_recovers_the_rules() {

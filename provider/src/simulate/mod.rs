@@ -33,6 +33,7 @@
 mod cluster;
 mod controller;
 mod hpa;
+pub mod keda;
 mod load;
 mod report;
 #[cfg(test)]
@@ -43,6 +44,7 @@ pub use controller::ControllerSettings;
 pub use hpa::{
     Behavior, FieldPath, FieldStep, Hpa, HpaError, Metric, MetricSource, MetricTarget, PolicyKind, ScalingPolicy, ScalingRules, SelectPolicy, parse_quantity,
 };
+pub use keda::KedaScaling;
 pub use load::{Demand, LoadProfile, LoadStep, NAMED_PROFILES};
 pub use report::{CheckOutcome, Counting, Expectation, Simulation, TimelinePoint};
 
@@ -70,6 +72,8 @@ pub struct Scenario {
     /// Who adds nodes to the node group when pods are pending.
     pub provisioner: Provisioner,
     pub controller: ControllerSettings,
+    /// KEDA's idle step when the HPA is one a ScaledObject generates; `None` for a plain HPA.
+    pub keda: Option<KedaScaling>,
 }
 
 /// Which input a [`ScenarioError`] is about, for callers that map it to their own arguments.
@@ -151,6 +155,7 @@ impl Scenario {
             nodes: None,
             provisioner: Provisioner::ClusterAutoscaler,
             controller: ControllerSettings::default(),
+            keda: None,
         }
     }
 
@@ -221,7 +226,8 @@ impl Scenario {
             Some(c) if !(c.is_finite() && c > 0.0) => errors.push(ScenarioError::InvalidCapacity(c)),
             _ => {}
         }
-        if self.initial_replicas == Some(0) {
+        // Zero is a start only where KEDA's idle step can leave it.
+        if self.initial_replicas == Some(0) && self.keda.is_none_or(|k| k.idle_replicas != 0) {
             errors.push(ScenarioError::ZeroInitialReplicas);
         }
         if u64::from(self.pod_startup_seconds) > MAX_DURATION_SECONDS {
@@ -301,14 +307,33 @@ pub fn simulate(scenario: &Scenario) -> Result<Simulation, Vec<ScenarioError>> {
     let duration = scenario.load.duration_seconds();
     let period = u64::from(scenario.controller.sync_period_seconds);
     let mut timeline = Vec::with_capacity(usize::try_from(duration / period + 1).unwrap_or(0));
-    let mut t = 0;
-    while t < duration {
+    // HPA syncs every `period`; with KEDA, its polls too (both from t = 0; at the same second the
+    // poll comes first, so a workload KEDA activates is synced by the HPA at once).
+    let polling = scenario.keda.map(|k| u64::from(k.polling_interval_seconds.max(1)));
+    let mut idle_step = scenario.keda.map(|k| IdleStep::new(k, scenario.hpa.min_replicas));
+    let (mut next_sync, mut next_poll) = (0, polling.map_or(u64::MAX, |_| 0));
+    loop {
+        let t = next_sync.min(next_poll);
+        if t >= duration {
+            break;
+        }
         cluster.advance_to(t);
         let demand = load.at(t);
-        let observed = Observation { current: cluster.pods(), ready: cluster.ready(), demand, per_pod_capacity: scenario.per_pod_capacity };
-        let time = i64::try_from(t).unwrap_or(i64::MAX);
-        if let Some(desired) = controller.sync(time, &observed) {
-            cluster.scale_to(t, desired);
+        if t == next_poll {
+            if let Some(step) = idle_step.as_mut()
+                && let Some(replicas) = step.poll(t, cluster.pods(), demand)
+            {
+                cluster.scale_to(t, replicas);
+            }
+            next_poll += polling.unwrap_or(u64::MAX);
+        }
+        if t == next_sync {
+            let observed = Observation { current: cluster.pods(), ready: cluster.ready(), demand, per_pod_capacity: scenario.per_pod_capacity };
+            let time = i64::try_from(t).unwrap_or(i64::MAX);
+            if let Some(desired) = controller.sync(time, &observed) {
+                cluster.scale_to(t, desired);
+            }
+            next_sync += period;
         }
         timeline.push(TimelinePoint {
             time_seconds: t,
@@ -318,10 +343,38 @@ pub fn simulate(scenario: &Scenario) -> Result<Simulation, Vec<ScenarioError>> {
             nodes: cluster.nodes(),
             demand: demand.map(Demand::label).unwrap_or_default(),
         });
-        t += period;
     }
     cluster.advance_to(duration);
     Ok(Simulation { max_replicas: scenario.hpa.max_replicas, duration_seconds: duration, timeline, ready_history: cluster.ready_history().to_vec() })
+}
+
+/// KEDA's 0 ↔ 1 step at its polls: activate from idle when the queue is above the activation
+/// value, return to idle at the first poll `cooldownPeriod` after the last active one.
+struct IdleStep {
+    scaling: KedaScaling,
+    /// The generated HPA's minimum: where activation puts the workload.
+    active_replicas: u32,
+    /// The last poll that found a trigger active; the start counts as one (the ScaledObject is
+    /// created with its workload as it is).
+    last_active: u64,
+}
+
+impl IdleStep {
+    fn new(scaling: KedaScaling, active_replicas: u32) -> Self {
+        Self { scaling, active_replicas, last_active: 0 }
+    }
+
+    /// The replicas KEDA sets at this poll, if it sets any.
+    fn poll(&mut self, t: u64, current: u32, demand: Option<&Demand>) -> Option<u32> {
+        let k = self.scaling;
+        let active = demand.and_then(|d| d.queue_depth).is_some_and(|depth| depth > k.activation_value);
+        if active {
+            self.last_active = t;
+            return (current <= k.idle_replicas).then_some(self.active_replicas.max(current));
+        }
+        let cooled = t >= u64::from(k.initial_cooldown_period_seconds) && t - self.last_active >= u64::from(k.cooldown_period_seconds);
+        (cooled && current > k.idle_replicas).then_some(k.idle_replicas)
+    }
 }
 
 #[cfg(test)]
