@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use acceptance::{Workspace, aws, emulator, run, unique};
+use acceptance::{Workspace, assert_plan_error, aws, emulator, run, unique};
 use autoscale::aws::scheduled_actions::{PutScheduledAction, ScheduledAction, delete_scheduled_action, put_scheduled_action, scheduled_actions_of_group};
 use autoscale::schedule::parse_timestamp;
 use chrono::{DateTime, Utc};
@@ -204,16 +204,6 @@ fn update_adds_and_removes_its_own_actions_only() {
     assert_eq!(actions(&asg).len(), 1);
 }
 
-fn assert_plan_error(config: &str, needles: &[&str]) {
-    let ws = Workspace::new(config);
-    let out = ws.plan(&[]);
-    assert_eq!(out.code, 1, "the plan fails:\n{}", out.text());
-    let text = out.text().split_whitespace().collect::<Vec<_>>().join(" ");
-    for needle in needles {
-        assert!(text.contains(needle), "{needle:?} not in:\n{}", out.text());
-    }
-}
-
 #[test]
 fn plan_time_errors_name_the_window_and_write_nothing() {
     let asg = unique("ss-errors");
@@ -248,7 +238,7 @@ fn plan_time_errors_name_the_window_and_write_nothing() {
         &schedule_config(&target, STAGING_WINDOW, "    desired_capacity = 1").replace("\"Europe/Paris\"", "\"Mars/Olympus_Mons\""),
         &["Unknown time zone", "time_zone = \"Mars/Olympus_Mons\""],
     );
-    assert!(emulator().mutating_calls_for(&asg).iter().all(|c| c["action"] != "PutScheduledUpdateGroupAction"), "nothing was written");
+    acceptance::assert_no_scheduled_action_put(&asg);
 }
 
 #[test]
@@ -264,7 +254,7 @@ fn node_group_schedule_refuses_max_zero_and_finds_the_group() {
         &schedule_config(&format!("  asg_name = \"{asg}\""), &sized, "    min_size = 0\n    max_size = 0\n    desired_capacity = 0"),
         &["max_size 0 on an EKS node group", "max_size = 0"],
     );
-    assert!(emulator().mutating_calls_for(&asg).iter().all(|c| c["action"] != "PutScheduledUpdateGroupAction"), "nothing was written");
+    acceptance::assert_no_scheduled_action_put(&asg);
 
     let ws = Workspace::new(&schedule_config(&target, &sized, "    min_size = 0\n    max_size = 1\n    desired_capacity = 0"));
     ws.apply();

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use acceptance::{Workspace, aws, emulator, run, unique};
+use acceptance::{Workspace, assert_plan_error, aws, emulator, run, unique};
 use autoscale::aws::scheduled_actions::{PutScheduledAction, ScheduledAction, delete_scheduled_action, find_scheduled_action, put_scheduled_action};
 use autoscale::schedule::{next_occurrence, parse_recurrence, parse_time_zone, parse_timestamp};
 use chrono::{DateTime, Datelike, Timelike, Utc};
@@ -194,18 +194,6 @@ fn update_and_drift() {
     ws.destroy();
 }
 
-fn assert_plan_error(config: &str, needles: &[&str]) -> String {
-    let ws = Workspace::new(config);
-    let out = ws.plan(&[]);
-    assert_eq!(out.code, 1, "the plan fails:\n{}", out.text());
-    // Terraform wraps messages: compare with runs of white space made one space.
-    let text = out.text().split_whitespace().collect::<Vec<_>>().join(" ");
-    for needle in needles {
-        assert!(text.contains(needle), "{needle:?} not in:\n{}", out.text());
-    }
-    text
-}
-
 #[test]
 fn plan_time_errors_name_the_attribute_and_write_nothing() {
     let asg = unique("sa-errors");
@@ -247,7 +235,7 @@ fn plan_time_errors_name_the_attribute_and_write_nothing() {
         &action_config(&asg, "past-once", "  start_time = \"2024-01-01T00:00:00Z\"\n  desired_capacity = 1\n"),
         &["Start time in the past", "one-time action would never run"],
     );
-    assert!(emulator().mutating_calls_for(&asg).iter().all(|c| c["action"] != "PutScheduledUpdateGroupAction"), "nothing was written");
+    acceptance::assert_no_scheduled_action_put(&asg);
 }
 
 #[test]
@@ -273,7 +261,7 @@ resource "autoscale_scheduled_action" "this" {{
         &action_config(&asg, "direct-zero", "  recurrence = \"0 20 * * *\"\n  max_size = 0\n  min_size = 0\n"),
         &["max_size 0 on an EKS node group", "max_size = 0"],
     );
-    assert!(emulator().mutating_calls_for(&asg).iter().all(|c| c["action"] != "PutScheduledUpdateGroupAction"), "nothing was written");
+    acceptance::assert_no_scheduled_action_put(&asg);
 
     let ws = Workspace::new(&config("  recurrence = \"0 20 * * *\"\n  min_size = 0\n  max_size = 3\n  desired_capacity = 0\n"));
     let out = ws.plan(&[]);

@@ -387,6 +387,25 @@ impl TfOutput {
     }
 }
 
+/// Plans `config` in a fresh working directory, expects the plan to fail, and checks that every
+/// needle is in its output. Terraform wraps messages, so runs of white space are compared as one
+/// space; returns the output in that form for further checks.
+pub fn assert_plan_error(config: &str, needles: &[&str]) -> String {
+    let ws = Workspace::new(config);
+    let out = ws.plan(&[]);
+    assert_eq!(out.code, 1, "the plan fails:\n{}", out.text());
+    let text = out.text().split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in needles {
+        assert!(text.contains(needle), "{needle:?} not in:\n{}", out.text());
+    }
+    text
+}
+
+/// Asserts that no scheduled action was put on the group `asg` (plan-time errors write nothing).
+pub fn assert_no_scheduled_action_put(asg: &str) {
+    assert!(emulator().mutating_calls_for(asg).iter().all(|c| c["action"] != "PutScheduledUpdateGroupAction"), "nothing was written");
+}
+
 /// The `terraform` and `provider` blocks every configuration starts with.
 pub const PROVIDER_HEADER: &str = r#"terraform {
   required_providers {

@@ -20,7 +20,7 @@ use handlebars::template::{HelperTemplate, Parameter, TemplateElement};
 use handlebars::{JsonRender, JsonTruthy, Path, PathSeg, Template};
 use serde_json::Value as Json;
 
-use super::{templates, yaml_scalar};
+use super::yaml_scalar;
 
 /// Names handlebars resolves as helpers in the built-in registry: a bare `{{name}}` with one of
 /// them calls the helper, so it cannot be read as a variable.
@@ -138,12 +138,12 @@ impl Compiled {
                         }
                     }
                 }
-                Node::Yaml(operand) => templates::push_yaml_value(out, &*scope.get(operand)?.ok_or(Unsupported)?),
+                Node::Yaml(operand) => yaml_scalar::push_value(out, &*scope.get(operand)?.ok_or(Unsupported)?),
                 Node::YamlBlock { text, indent } => {
                     let text = scope.get(text)?;
                     let Some(Json::String(text)) = text.as_deref() else { return Err(Unsupported) };
                     let indent = scope.get(indent)?.and_then(|i| i.as_u64()).ok_or(Unsupported)?;
-                    out.push_str(&yaml_scalar::block(text, templates::block_indent(indent)));
+                    out.push_str(&yaml_scalar::block(text, yaml_scalar::block_indent(indent)));
                 }
                 Node::If { condition, include_zero, positive, then, otherwise } => {
                     let truthy = match condition {

@@ -200,59 +200,13 @@ fn render_error_text(err: &handlebars::RenderError) -> String {
     }
 }
 
-/// Appends `value` as YAML in flow style, every string double-quoted (flow indicators such as
-/// `,` and `]` then never matter).
-fn push_yaml(out: &mut String, value: &Json) {
-    match value {
-        Json::Null => out.push_str("null"),
-        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Number(n) => out.push_str(&n.to_string()),
-        Json::String(s) => yaml_scalar::push_quoted(out, s),
-        Json::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                push_yaml(out, item);
-            }
-            out.push(']');
-        }
-        Json::Object(entries) => {
-            out.push('{');
-            for (i, (key, item)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                yaml_scalar::push_quoted(out, key);
-                out.push_str(": ");
-                push_yaml(out, item);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// Appends what `{{yaml value}}` prints.
-pub(super) fn push_yaml_value(out: &mut String, value: &Json) {
-    match value {
-        Json::String(s) => out.push_str(&yaml_scalar::scalar(s)),
-        other => push_yaml(out, other),
-    }
-}
-
-/// The indent `{{yaml_block text indent}}` uses for a requested indent.
-pub(super) fn block_indent(requested: u64) -> usize {
-    usize::try_from(requested).unwrap_or(0).min(64)
-}
-
 fn yaml_helper(h: &Helper<'_>, _: &Handlebars<'_>, _: &Context, _: &mut RenderContext<'_, '_>, out: &mut dyn Output) -> HelperResult {
     let param = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("yaml", 0))?;
     if param.is_value_missing() {
         return Err(RenderErrorReason::MissingVariable(param.relative_path().cloned()).into());
     }
     let mut text = String::new();
-    push_yaml_value(&mut text, param.value());
+    yaml_scalar::push_value(&mut text, param.value());
     out.write(&text)?;
     Ok(())
 }
@@ -263,6 +217,6 @@ fn yaml_block_helper(h: &Helper<'_>, _: &Handlebars<'_>, _: &Context, _: &mut Re
         return Err(RenderErrorReason::InvalidParamType("yaml_block expects a string").into());
     };
     let indent = h.param(1).and_then(|p| p.value().as_u64()).ok_or(RenderErrorReason::ParamNotFoundForIndex("yaml_block", 1))?;
-    out.write(&yaml_scalar::block(text, block_indent(indent)))?;
+    out.write(&yaml_scalar::block(text, yaml_scalar::block_indent(indent)))?;
     Ok(())
 }

@@ -6,8 +6,14 @@
 //! Why our own escaping rather than JSON strings: JSON leaves U+0085, U+2028 and U+2029 raw, and
 //! YAML 1.1 parsers treat those as line breaks inside quoted scalars (folding them into spaces);
 //! it also leaves C1 controls, U+FEFF and U+FFFE/U+FFFF raw, which YAML forbids unescaped.
+//!
+//! The `{{yaml}}`/`{{yaml_block}}` printing rules live here too, so that both template engines
+//! (handlebars helpers in `templates`, the compiled renderer in `compiled`) share them without
+//! depending on each other.
 
 use std::fmt::Write as _;
+
+use serde_json::Value as Json;
 
 /// Words YAML 1.1 resolves to booleans or null when written plain (compared case-insensitively).
 const RESERVED_WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
@@ -108,6 +114,52 @@ pub fn block(text: &str, indent: usize) -> String {
         }
     }
     out
+}
+
+/// Appends `value` as YAML in flow style, every string double-quoted (flow indicators such as
+/// `,` and `]` then never matter).
+fn push_flow(out: &mut String, value: &Json) {
+    match value {
+        Json::Null => out.push_str("null"),
+        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Json::Number(n) => out.push_str(&n.to_string()),
+        Json::String(s) => push_quoted(out, s),
+        Json::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_flow(out, item);
+            }
+            out.push(']');
+        }
+        Json::Object(entries) => {
+            out.push('{');
+            for (i, (key, item)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_quoted(out, key);
+                out.push_str(": ");
+                push_flow(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Appends what `{{yaml value}}` prints.
+pub(super) fn push_value(out: &mut String, value: &Json) {
+    match value {
+        Json::String(s) => out.push_str(&scalar(s)),
+        other => push_flow(out, other),
+    }
+}
+
+/// The indent `{{yaml_block text indent}}` uses for a requested indent.
+pub(super) fn block_indent(requested: u64) -> usize {
+    usize::try_from(requested).unwrap_or(0).min(64)
 }
 
 /// Strings that stress YAML and handlebars, for the property tests of every template.

@@ -162,36 +162,7 @@ pub fn run(checks: Option<&Value>, rendered_yaml: &str) -> Diagnostics {
 mod tests {
     use super::*;
 
-    const API_HPA: &str = "apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: api
-spec:
-  scaleTargetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: api
-  minReplicas: 2
-  maxReplicas: 50
-  metrics:
-  - type: Resource
-    resource:
-      name: cpu
-      target:
-        type: Utilization
-        averageUtilization: 70
-  behavior:
-    scaleUp:
-      stabilizationWindowSeconds: 0
-      selectPolicy: Max
-      policies:
-      - type: Percent
-        value: 100
-        periodSeconds: 15
-      - type: Pods
-        value: 4
-        periodSeconds: 15
-";
+    use crate::simulate::seed::API_HPA;
 
     fn check(pairs: &[(&str, Value)]) -> Value {
         Value::list([Value::object(pairs.iter().map(|(k, v)| (*k, v.clone())))])
