@@ -207,7 +207,7 @@ def main() -> None:
     test_time = pathlib.Path("target/make-test-time.json")
     if test_time.exists():
         record = json.loads(test_time.read_text())
-        lines += ["", "## `make test`", "", f"Wall time of the last `make test` on this machine: {record['seconds'] / 60:.1f} min"
+        lines += ["", "## `make test`", "", f"Wall time of the last `make test` suite on this machine (scripts/test.sh: emulator, pytest, docs check, every cargo test, IAM and leftover checks; installing tools and building come before it and are not counted): {record['seconds'] / 60:.1f} min"
                   f" ({record['seconds']} s, commit `{record['commit']}`, {record['date']}); CI allows 90 minutes."]
 
     lines += ["", "## AWS calls per refresh", "",
