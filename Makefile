@@ -73,6 +73,6 @@ demo-stop:
 release:
 	@bash scripts/release.sh
 
-## bench: release build, then start-up, plan/apply/refresh (200, 1000), AWS calls per refresh and micro-benchmarks against their peers; writes bench/RESULTS.md
+## bench: release build, then start-up, plan/apply/refresh (200, 1000), the schema-shape sweep and terraform profile, AWS calls per refresh and micro-benchmarks against their peers; writes bench/RESULTS.md
 bench: tools
 	@bash bench/run.sh

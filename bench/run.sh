@@ -44,6 +44,10 @@ echo "== plan/apply/refresh of 200 and 1000 resources vs null_resource and the t
 echo "plan $(load)" >> "$out/load.txt"
 "$python" bench/plan.py "$root" "$root/target/release" 200 1000 > "$out/plan.jsonl"
 
+echo "== where Terraform core's plan time goes for our schema's shape (sweep and perf profile)" >&2
+echo "shape $(load)" >> "$out/load.txt"
+"$python" bench/shape.py "$root" "$root/target/release" 1000 > "$out/shape.json"
+
 echo "== AWS calls per refresh (emulator call accounting)" >&2
 echo "calls $(load)" >> "$out/load.txt"
 PYTHONPATH="$root/emulator" "$python" -m autoscale_emulator --quiet > "$out/emulator.out" 2>&1 &

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use acceptance::{Workspace, assert_golden, repo_root};
+use acceptance::{WORKER_BEHAVIOR, Workspace, assert_golden, repo_root};
 
 /// The seed's API HPA: 2–50 pods on CPU 70 % and memory 80 %; scale up at once by 100 % or 4
 /// pods per 15 s, scale down after 5 minutes by 50 % per 15 s.
@@ -117,33 +117,10 @@ resource "autoscale_hpa_manifest" "worker" {{
     average_utilization = 70
   }}
 
-  behavior {{
-    scale_up {{
-      stabilization_window_seconds = 0
-      select_policy                = "Max"
-      policy {{
-        type           = "Percent"
-        value          = 200
-        period_seconds = 30
-      }}
-      policy {{
-        type           = "Pods"
-        value          = 10
-        period_seconds = 30
-      }}
-    }}
-    scale_down {{
-      stabilization_window_seconds = 600
-      policy {{
-        type           = "Percent"
-        value          = 25
-        period_seconds = 60
-      }}
-    }}
-  }}
-}}
+{behavior}}}
 "#,
-        dir = dir.display()
+        dir = dir.display(),
+        behavior = WORKER_BEHAVIOR,
     )
 }
 

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use acceptance::crd_schema::{self, CrdVersion};
-use acceptance::{Workspace, repo_root};
+use acceptance::{WORKER_BEHAVIOR, Workspace, repo_root};
 
 /// The Celery worker: Redis list `celery` at 100 jobs per pod, 0–`max` pods, at least 2 from 08:00
 /// to 20:00 on weekdays, the worker HPA's behavior; the Redis password read from a Secret.
@@ -53,33 +53,10 @@ resource "autoscale_keda_scaled_object_manifest" "worker" {{
     }}
   }}
 
-  behavior {{
-    scale_up {{
-      stabilization_window_seconds = 0
-      select_policy                = "Max"
-      policy {{
-        type           = "Percent"
-        value          = 200
-        period_seconds = 30
-      }}
-      policy {{
-        type           = "Pods"
-        value          = 10
-        period_seconds = 30
-      }}
-    }}
-    scale_down {{
-      stabilization_window_seconds = 600
-      policy {{
-        type           = "Percent"
-        value          = 25
-        period_seconds = 60
-      }}
-    }}
-  }}
-}}
+{behavior}}}
 "#,
-        output = output.display()
+        output = output.display(),
+        behavior = WORKER_BEHAVIOR,
     )
 }
 

@@ -406,6 +406,35 @@ pub fn assert_no_scheduled_action_put(asg: &str) {
     assert!(emulator().mutating_calls_for(asg).iter().all(|c| c["action"] != "PutScheduledUpdateGroupAction"), "nothing was written");
 }
 
+/// The queue worker's scaling `behavior` block, shared by the HPA and KEDA acceptance tests (the
+/// rollout report's worker: up at once by 200 % or 10 pods per 30 s, whichever is more; down after
+/// ten quiet minutes by 25 % a minute). Indented for a resource body.
+pub const WORKER_BEHAVIOR: &str = r#"  behavior {
+    scale_up {
+      stabilization_window_seconds = 0
+      select_policy                = "Max"
+      policy {
+        type           = "Percent"
+        value          = 200
+        period_seconds = 30
+      }
+      policy {
+        type           = "Pods"
+        value          = 10
+        period_seconds = 30
+      }
+    }
+    scale_down {
+      stabilization_window_seconds = 600
+      policy {
+        type           = "Percent"
+        value          = 25
+        period_seconds = 60
+      }
+    }
+  }
+"#;
+
 /// The `terraform` and `provider` blocks every configuration starts with.
 pub const PROVIDER_HEADER: &str = r#"terraform {
   required_providers {
