@@ -282,12 +282,10 @@ def dev_override_rc(path: pathlib.Path, source: str, directory: pathlib.Path) ->
     )
 
 
-def main() -> None:
-    root = pathlib.Path(sys.argv[1]).resolve()
-    provider_dir = pathlib.Path(sys.argv[2]).resolve()
-    counts = [int(n) for n in sys.argv[3:]] or [200, 1000]
-    terraform = str(root / ".tools/bin/terraform")
-    work = pathlib.Path(tempfile.mkdtemp(prefix="autoscale-bench-"))
+def provider_envs(work: pathlib.Path, provider_dir: pathlib.Path) -> tuple[dict, dict, dict]:
+    """The environment every terraform run gets, and it with the CLI configuration that runs our
+    provider (from `provider_dir`) and with the one that runs the floors (tfplugin's example
+    provider, copied into `work`)."""
     ours_rc = work / "ours.tfrc"
     dev_override_rc(ours_rc, "autoscale/autoscale", provider_dir)
     # dev_overrides wants terraform-provider-<name> in the directory.
@@ -296,20 +294,27 @@ def main() -> None:
     shutil.copy2(provider_dir / "examples" / "example_provider", floor_bin / "terraform-provider-example")
     floor_rc = work / "floor.tfrc"
     dev_override_rc(floor_rc, "tfplugin/example", floor_bin)
-    equal_rc = floor_rc
+    base_env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "AWS_ACCESS_KEY_ID": "bench",
+                "AWS_SECRET_ACCESS_KEY": "bench", "AWS_EC2_METADATA_DISABLED": "true"}
+    return base_env, {**base_env, "TF_CLI_CONFIG_FILE": str(ours_rc)}, {**base_env, "TF_CLI_CONFIG_FILE": str(floor_rc)}
+
+
+def main() -> None:
+    root = pathlib.Path(sys.argv[1]).resolve()
+    provider_dir = pathlib.Path(sys.argv[2]).resolve()
+    counts = [int(n) for n in sys.argv[3:]] or [200, 1000]
+    terraform = str(root / ".tools/bin/terraform")
+    work = pathlib.Path(tempfile.mkdtemp(prefix="autoscale-bench-"))
+    base_env, ours_env, floor_env = provider_envs(work, provider_dir)
     null_rc = work / "null.tfrc"
     null_rc.write_text(
         f'provider_installation {{\n  filesystem_mirror {{\n    path = "{root / ".tools/null-mirror"}"\n  }}\n}}\n'
     )
-    base_env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "AWS_ACCESS_KEY_ID": "bench",
-                "AWS_SECRET_ACCESS_KEY": "bench", "AWS_EC2_METADATA_DISABLED": "true"}
     # The null provider runs from the mirror under its release file name.
     binaries = {"ours": "terraform-provider-autoscale", "floor": "terraform-provider-example",
                 "equal": "terraform-provider-example", "shaped": "terraform-provider-example",
                 "null": "terraform-provider-null_v2.1.2_x4"}
     # The equal-state floor's padding, from one resource of each applied once.
-    ours_env = {**base_env, "TF_CLI_CONFIG_FILE": str(ours_rc)}
-    floor_env = {**base_env, "TF_CLI_CONFIG_FILE": str(floor_rc)}
     ours_bytes = state_bytes(terraform, our_config(1), ours_env, work)
     floor_bytes = state_bytes(terraform, equal_config(1, work / "pad-store", ""), floor_env, work)
     pad = padding(ours_bytes, floor_bytes)
@@ -329,7 +334,7 @@ def main() -> None:
             (dirs["equal"] / "main.tf").write_text(equal_config(n, work / f"equal-store-{n}", pad))
             (dirs["shaped"] / "main.tf").write_text(shaped_config(n, work / f"shaped-store-{n}"))
             (dirs["null"] / "main.tf").write_text(null_config(n))
-            envs = {"shaped": shaped_env, "ours": ours_env, "floor": floor_env, "equal": {**base_env, "TF_CLI_CONFIG_FILE": str(equal_rc)},
+            envs = {"shaped": shaped_env, "ours": ours_env, "floor": floor_env, "equal": floor_env,
                     "null": {**base_env, "TF_CLI_CONFIG_FILE": str(null_rc)}}
             subprocess.run([terraform, "init", "-input=false"], cwd=dirs["null"], env=envs["null"], check=True,
                            stdout=subprocess.DEVNULL)

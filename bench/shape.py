@@ -64,8 +64,9 @@ def strip_blocks(config: str, names: set[str]) -> str:
     return "".join(out)
 
 
-def variants(shape: dict, config: str) -> list[tuple[str, str, dict, str]]:
-    """(name, what it is, shape file content, configuration) for each point of the sweep."""
+def variants(shape: dict) -> list[tuple[str, str, dict, set[str]]]:
+    """(name, what it is, shape file content, blocks the configuration leaves out) for each point
+    of the sweep."""
     block = shape["block"]
     every_block = set(block.get("block_types", {}))
     # The seven the smallest sensible manifest resource keeps: an id, a name and namespace, the
@@ -82,14 +83,13 @@ def variants(shape: dict, config: str) -> list[tuple[str, str, dict, str]]:
 
     return [
         ("whole", f"our schema as it is: {len(block['attributes'])} top-level attributes, blocks {', '.join(sorted(every_block))}",
-         shape, config),
-        ("no check", "without the `check` block (unused by this configuration)", without({"check"}), config),
-        ("no behavior", "without the `behavior` block (schema and configuration)", without({"behavior"}),
-         strip_blocks(config, {"behavior"})),
+         shape, set()),
+        ("no check", "without the `check` block (unused by this configuration)", without({"check"}), set()),
+        ("no behavior", "without the `behavior` block (schema and configuration)", without({"behavior"}), {"behavior"}),
         ("no blocks", f"without any nested block: the {len(block['attributes'])} top-level attributes only",
-         without(every_block), strip_blocks(config, every_block)),
+         without(every_block), every_block),
         ("seven attributes", "no nested block and only " + ", ".join(sorted(seven)), without(every_block, seven),
-         strip_blocks(config, every_block)),
+         every_block),
     ]
 
 
@@ -118,17 +118,9 @@ def main() -> None:
     terraform = str(root / ".tools/bin/terraform")
     work = pathlib.Path(tempfile.mkdtemp(prefix="autoscale-shape-"))
     try:
-        ours_rc, floor_rc = work / "ours.tfrc", work / "floor.tfrc"
-        plan.dev_override_rc(ours_rc, "autoscale/autoscale", provider_dir)
-        floor_bin = work / "floor-bin"
-        floor_bin.mkdir()
-        shutil.copy2(provider_dir / "examples" / "example_provider", floor_bin / "terraform-provider-example")
-        plan.dev_override_rc(floor_rc, "tfplugin/example", floor_bin)
-        base = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "AWS_ACCESS_KEY_ID": "bench",
-                "AWS_SECRET_ACCESS_KEY": "bench", "AWS_EC2_METADATA_DISABLED": "true"}
-        floor_env = {**base, "TF_CLI_CONFIG_FILE": str(floor_rc)}
+        _, ours_env, floor_env = plan.provider_envs(work, provider_dir)
         shape_path = work / "shape.json"
-        plan.shape_file(terraform, {**base, "TF_CLI_CONFIG_FILE": str(ours_rc)}, work, shape_path)
+        plan.shape_file(terraform, ours_env, work, shape_path)
         shape = json.loads(shape_path.read_text())
 
         sides = []
@@ -136,11 +128,11 @@ def main() -> None:
         floor_dir.mkdir()
         (floor_dir / "main.tf").write_text(plan.floor_config(n, work / "floor-store"))
         sides.append(("floor", "`example_null`: a `triggers` map and an id", floor_dir, floor_env))
-        for index, (name, what, variant_shape, config) in enumerate(variants(shape, plan.shaped_config(n, work / f"store-{0}"))):
+        for index, (name, what, variant_shape, left_out) in enumerate(variants(shape)):
             directory = work / f"variant-{index}"
             directory.mkdir()
             (directory / "shape.json").write_text(json.dumps(variant_shape))
-            (directory / "main.tf").write_text(config.replace(str(work / "store-0"), str(work / f"store-{index}")))
+            (directory / "main.tf").write_text(strip_blocks(plan.shaped_config(n, directory / "store"), left_out))
             sides.append((name, what, directory, {**floor_env, "EXAMPLE_SHAPE": str(directory / "shape.json")}))
 
         flags = ["-input=false", "-no-color", f"-parallelism={PARALLELISM}"]
